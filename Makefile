@@ -1,0 +1,39 @@
+# One entry point for everything: `make test` sets up and runs every test; `make demo` shows it off.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.build/collections
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: setup test unit integration sanity proto demo bench clean
+
+setup:
+	@scripts/setup.sh
+
+## test: every check CI runs (sanity, then unit and integration tests against talos-sim)
+test: setup sanity
+	$(PY) -m pytest tests/unit tests/integration
+
+unit: setup
+	$(PY) -m pytest tests/unit
+
+integration: setup
+	$(PY) -m pytest tests/integration
+
+sanity: setup
+	scripts/sanity.sh
+
+## proto: regenerate plugins/module_utils/_api from proto/
+proto: setup
+	$(PY) tools/protogen.py >/dev/null
+
+## demo: start talos-sim and print every machine's version with a playbook
+demo: setup
+	scripts/demo.sh
+
+## bench: benchmarks (not tests); prints figures
+bench: setup
+	$(PY) bench/node_info_fanout.py
+
+clean:
+	rm -rf .build tests/output

@@ -1,0 +1,71 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    """Connection options shared by every talos.linux module."""
+
+    DOCUMENTATION = r'''
+options:
+  talosconfig:
+    description:
+      - Path of the talosconfig file to read the context from.
+      - When unset, the first of these is used: E(TALOSCONFIG), C($XDG_CONFIG_HOME/talos/config.yaml) if it
+        exists, C($TALOS_HOME/config) if it exists, C(~/.talos/config).
+      - Not read at all when O(endpoints), O(ca), O(crt) and O(key) are all given, or with O(insecure=true)
+        and no O(context).
+    type: path
+  context:
+    description:
+      - Name of the talosconfig context to use. Defaults to the file's current context.
+    type: str
+  endpoints:
+    description:
+      - Talos API endpoints to connect to, as C(host), C(host:port) or C([ipv6]:port); the default port is
+        50000. Overrides the context's endpoints.
+      - They are tried in order; the next one is used when one cannot be reached.
+      - With O(insecure=true), the module connects to each target node directly and endpoints are only used
+        when no node is given.
+    type: list
+    elements: str
+  ca:
+    description:
+      - CA certificate that signed the Talos API server certificates, as PEM text or a file path.
+      - Overrides the context's C(ca).
+    type: str
+  crt:
+    description:
+      - Client certificate, as PEM text or a file path. Its Organization values are the Talos roles
+        (C(os:admin), C(os:operator), C(os:reader), ...).
+      - Overrides the context's C(crt).
+    type: str
+  key:
+    description:
+      - Client private key, as PEM text or a file path. Talos's C(ED25519 PRIVATE KEY) PEM form is accepted.
+      - Overrides the context's C(key).
+    type: str
+  insecure:
+    description:
+      - Connect without verifying the server and without a client certificate, as for a machine in
+        maintenance mode (not yet configured). Only the calls Talos serves in maintenance mode work.
+    type: bool
+    default: false
+  cert_fingerprint:
+    description:
+      - With O(insecure=true), the expected base64 SHA-256 fingerprint of the server's public key, as the
+        node's console prints it. The connection is refused when it does not match.
+    type: str
+  timeout:
+    description:
+      - Deadline in seconds for each API call.
+    type: float
+    default: 30
+notes:
+  - Modules run on the controller and talk gRPC to the Talos API; use C(connection: local) or
+    C(delegate_to: localhost).
+  - Requires the Python libraries C(grpclib), C(protobuf), C(googleapis-common-protos), C(cryptography)
+    and C(PyYAML) on the controller (see the collection's C(requirements.txt)).
+'''

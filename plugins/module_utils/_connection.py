@@ -1,0 +1,141 @@
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Connection settings: explicit options over the talosconfig context, validated up front.
+
+Private module: free to change between releases.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from ansible_collections.talos.linux.plugins.module_utils._errors import TalosError
+from ansible_collections.talos.linux.plugins.module_utils._pki import PKIError, load_certificates, load_private_key
+from ansible_collections.talos.linux.plugins.module_utils import _talosconfig
+
+TALOS_API_PORT = 50000
+DEFAULT_TIMEOUT = 30.0
+
+
+@dataclass
+class ConnectionSettings:
+    """Everything needed to reach Talos nodes, already validated."""
+
+    endpoints: list[str]
+    nodes: list[str] = field(default_factory=list)
+    ca: bytes | None = None
+    crt: bytes | None = None
+    key: bytes | None = None
+    insecure: bool = False
+    cert_fingerprint: str | None = None
+    timeout: float = DEFAULT_TIMEOUT
+    context: str | None = None
+    talosconfig: str | None = None
+
+
+def parse_endpoint(endpoint: str) -> tuple[str, int]:
+    """(host, port) of a talosconfig endpoint: ``host``, ``host:port``, ``[v6]:port``, ``https://host``."""
+    text = endpoint.strip()
+    default_port = TALOS_API_PORT
+    if '://' in text:
+        scheme, text = text.split('://', 1)
+        if scheme == 'https':
+            default_port = 443
+        text = text.rstrip('/')
+    if text.startswith('['):
+        host, _sep, rest = text[1:].partition(']')
+        port = rest[1:] if rest.startswith(':') else ''
+    elif text.count(':') == 1:
+        host, port = text.split(':')
+    else:  # plain name, IPv4 or bare IPv6
+        host, port = text, ''
+    if not host:
+        raise TalosError('endpoint %r has no host' % endpoint)
+    try:
+        return host, int(port) if port else default_port
+    except ValueError:
+        raise TalosError('endpoint %r has an invalid port %r' % (endpoint, port)) from None
+
+
+def read_pem_option(name: str, value: str | None) -> bytes | None:
+    """A PEM option given either inline or as a file path."""
+    if not value:
+        return None
+    if value.lstrip().startswith('-----BEGIN'):
+        return value.encode('ascii', 'replace')
+    path = os.path.expanduser(value)
+    try:
+        with open(path, 'rb') as f:
+            return f.read()
+    except OSError as exc:
+        raise TalosError('option %s: cannot read file %s: %s' % (name, path, exc.strerror or exc)) from None
+
+
+def _validate_material(settings: ConnectionSettings, source: str) -> None:
+    try:
+        if settings.ca:
+            load_certificates(settings.ca, '%s CA certificate (ca)' % source)
+        if settings.crt:
+            load_certificates(settings.crt, '%s client certificate (crt)' % source)
+        if settings.key:
+            load_private_key(settings.key, '%s client key (key)' % source)
+    except PKIError as exc:
+        raise TalosError(str(exc)) from None
+
+
+def _needs_talosconfig(options: Mapping[str, Any], insecure: bool) -> bool:
+    if options.get('context') or options.get('talosconfig'):
+        return True
+    if insecure:
+        return False
+    return not all(options.get(k) for k in ('endpoints', 'ca', 'crt', 'key'))
+
+
+def settings_from_options(options: Mapping[str, Any], env: Mapping[str, str] | None = None) -> ConnectionSettings:
+    """Merge explicit connection options over the selected talosconfig context.
+
+    ``options`` uses the names of the connection doc fragment (talosconfig, context, endpoints,
+    nodes, ca, crt, key, insecure, cert_fingerprint, timeout).
+    """
+    insecure = bool(options.get('insecure'))
+    ctx = _talosconfig.Context(name='')
+    path = None
+    if _needs_talosconfig(options, insecure):
+        try:
+            path = _talosconfig.resolve_path(options.get('talosconfig'), env)
+            ctx = _talosconfig.load(path).select(options.get('context'))
+        except _talosconfig.TalosconfigError as exc:
+            raise TalosError(str(exc)) from None
+    settings = ConnectionSettings(
+        endpoints=list(options.get('endpoints') or ctx.endpoints),
+        nodes=list(options.get('nodes') or ctx.nodes),
+        ca=read_pem_option('ca', options.get('ca')) or ctx.ca,
+        crt=read_pem_option('crt', options.get('crt')) or ctx.crt,
+        key=read_pem_option('key', options.get('key')) or ctx.key,
+        insecure=insecure,
+        cert_fingerprint=options.get('cert_fingerprint') or None,
+        timeout=float(options.get('timeout') or DEFAULT_TIMEOUT),
+        context=ctx.name or None,
+        talosconfig=path,
+    )
+    source = 'talosconfig %s, context %r:' % (path, ctx.name) if path else 'options:'
+    if insecure:
+        # Maintenance mode: no client identity; talk to each node directly.
+        settings.ca = settings.crt = settings.key = None
+        if not settings.endpoints:
+            settings.endpoints = list(settings.nodes)
+        if not settings.endpoints:
+            raise TalosError('insecure: no nodes or endpoints to connect to')
+        return settings
+    if not settings.endpoints:
+        raise TalosError('%s no endpoints: set the endpoints option or add endpoints to the context' % source)
+    missing = [name for name in ('ca', 'crt', 'key') if not getattr(settings, name)]
+    if missing:
+        raise TalosError('%s missing %s for mutual TLS (or use insecure for maintenance mode)'
+                         % (source, ', '.join(missing)))
+    _validate_material(settings, source.rstrip(':'))
+    for endpoint in settings.endpoints:
+        parse_endpoint(endpoint)
+    return settings

@@ -1,0 +1,304 @@
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Transport: gRPC over (m)TLS to Talos endpoints, with node targeting, failover and retries.
+
+Endpoints are where we connect; nodes are where a call runs (gRPC metadata ``node``, served by
+apid's one-to-one proxy). Many nodes are served client-side: one call per node, concurrent, over
+the same channel. Transport failures move on to the next endpoint; read-only calls are retried
+with exponential backoff on UNAVAILABLE; mutating calls are never retried.
+
+Private module: free to change between releases.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator, Awaitable, Callable, TypeVar
+
+try:
+    from grpclib.client import Channel
+    from grpclib.const import Cardinality, Status
+    from grpclib.exceptions import GRPCError, StreamTerminatedError
+except ImportError:
+    HAS_GRPCLIB = False
+else:
+    HAS_GRPCLIB = True
+
+from ansible_collections.talos.linux.plugins.module_utils._connection import ConnectionSettings, parse_endpoint
+from ansible_collections.talos.linux.plugins.module_utils._errors import TalosError
+from ansible_collections.talos.linux.plugins.module_utils._pki import certificate_roles, spki_fingerprint
+from ansible_collections.talos.linux.plugins.module_utils._rpc_method import RpcMethod
+from ansible_collections.talos.linux.plugins.module_utils import _tls
+
+T = TypeVar('T')
+CONNECT_TIMEOUT = 10.0  # per endpoint, so a dead first endpoint does not eat the whole deadline
+RETRIES = 3
+BACKOFF = 0.5
+FANOUT_LIMIT = 32
+
+
+class _TransportError(Exception):
+    """The endpoint could not be reached; nothing was sent, so another endpoint may be tried."""
+
+    def __init__(self, endpoint: str, message: str) -> None:
+        super().__init__('%s: %s' % (endpoint, message))
+
+
+def _describe_transport_error(exc: BaseException) -> str:
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return 'TLS handshake failed: server certificate not trusted (%s)' % (exc.verify_message or exc.reason)
+    if isinstance(exc, ssl.SSLError):
+        return 'TLS handshake failed: %s' % (exc.reason or exc)
+    if isinstance(exc, ConnectionRefusedError):
+        return 'connection refused'
+    if isinstance(exc, asyncio.TimeoutError):
+        return 'no connection within %.0fs' % CONNECT_TIMEOUT
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    return str(exc) or type(exc).__name__
+
+
+class _Endpoint:
+    """One endpoint and its lazily opened channel."""
+
+    def __init__(self, address: str, ssl_context: ssl.SSLContext, fingerprint: str | None) -> None:
+        self.address = address
+        self.host, self.port = parse_endpoint(address)
+        self._ssl = ssl_context
+        self._fingerprint = fingerprint
+        self._pinned = fingerprint is None
+        self._channel: Channel | None = None
+
+    async def channel(self) -> Channel:
+        if not self._pinned:
+            await self._check_fingerprint()
+        if self._channel is None:
+            self._channel = Channel(self.host, self.port, ssl=self._ssl)
+        return self._channel
+
+    async def _check_fingerprint(self) -> None:
+        """Pin the server key before the first call (maintenance mode has no CA to verify against)."""
+        try:
+            _reader, writer = await asyncio.wait_for(
+                asyncio.open_connection(self.host, self.port, ssl=self._ssl), CONNECT_TIMEOUT)
+        except (OSError, asyncio.TimeoutError) as exc:
+            raise _TransportError(self.address, _describe_transport_error(exc)) from None
+        try:
+            der = writer.get_extra_info('ssl_object').getpeercert(binary_form=True)
+        finally:
+            writer.close()
+        actual = spki_fingerprint(der)
+        if actual != self._fingerprint:
+            raise TalosError('server certificate fingerprint %s does not match cert_fingerprint %s'
+                             % (actual, self._fingerprint), endpoint=self.address)
+        self._pinned = True
+
+    def close(self) -> None:
+        if self._channel is not None:
+            self._channel.close()
+            self._channel = None
+
+
+class Transport:
+    """Calls any RPC of the generated method tables; ``TalosClient`` adds one method per RPC."""
+
+    def __init__(self, settings: ConnectionSettings, *, retries: int = RETRIES, backoff: float = BACKOFF) -> None:
+        if not HAS_GRPCLIB:
+            raise TalosError('the grpclib Python library is required')
+        self.settings = settings
+        self.retries = retries
+        self.backoff = backoff
+        if settings.insecure:
+            self._ssl = _tls.insecure_client_context()
+            self.roles: list[str] = []
+        else:
+            try:
+                self._ssl = _tls.client_context(settings.ca, settings.crt, settings.key)
+            except ValueError as exc:
+                raise TalosError(str(exc)) from None
+            self.roles = certificate_roles(settings.crt)
+        self._endpoints: dict[str, _Endpoint] = {}
+        self._preferred = 0
+
+    async def __aenter__(self) -> 'Transport':
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for endpoint in self._endpoints.values():
+            endpoint.close()
+        self._endpoints.clear()
+
+    def _endpoint(self, address: str) -> _Endpoint:
+        if address not in self._endpoints:
+            self._endpoints[address] = _Endpoint(address, self._ssl, self.settings.cert_fingerprint)
+        return self._endpoints[address]
+
+    def _routes(self, node: str | None) -> list[tuple[_Endpoint, list[tuple[str, str]]]]:
+        """Where to send a call for ``node``, in failover order, with its metadata."""
+        if self.settings.insecure:
+            # Maintenance mode serves no proxying: connect to the node itself.
+            return [(self._endpoint(node or self.settings.endpoints[0]), [])]
+        metadata = [('node', node)] if node else []
+        endpoints = self.settings.endpoints
+        order = endpoints[self._preferred:] + endpoints[:self._preferred]
+        return [(self._endpoint(address), metadata) for address in order]
+
+    def _grpc_error(self, exc: 'GRPCError', method: RpcMethod, node: str | None, endpoint: str) -> TalosError:
+        code = exc.status.name
+        message = exc.message or code.lower().replace('_', ' ')
+        if code == 'PERMISSION_DENIED':
+            message = '%s: %s is not allowed for the client certificate roles (%s)' % (
+                message, method.name, ', '.join(self.roles) or 'none, maintenance mode')
+        elif code == 'UNIMPLEMENTED':
+            message = '%s: %s is not served by this node' % (message, method.name)
+        return TalosError(message, code=code, node=node, endpoint=endpoint)
+
+    @asynccontextmanager
+    async def _open(self, endpoint: _Endpoint, method: RpcMethod, metadata: list[tuple[str, str]],
+                    timeout: float) -> AsyncIterator[Any]:
+        """An open stream whose request headers are sent; transport failures raise _TransportError."""
+        channel = await endpoint.channel()
+        stream = channel.request(method.path, Cardinality[method.cardinality], method.request, method.reply,
+                                 timeout=timeout, metadata=metadata)
+        async with stream:
+            try:
+                await asyncio.wait_for(stream.send_request(), min(CONNECT_TIMEOUT, timeout))
+            except (OSError, asyncio.TimeoutError, StreamTerminatedError) as exc:
+                endpoint.close()
+                raise _TransportError(endpoint.address, _describe_transport_error(exc)) from None
+            yield stream
+
+    async def _with_failover(self, node: str | None, attempt: Callable[[_Endpoint, list], Awaitable[T]]) -> T:
+        failures = []
+        for index, (endpoint, metadata) in enumerate(self._routes(node)):
+            try:
+                result = await attempt(endpoint, metadata)
+            except _TransportError as exc:
+                failures.append(str(exc))
+                continue
+            if index and not self.settings.insecure:
+                self._preferred = self.settings.endpoints.index(endpoint.address)
+            return result
+        raise TalosError('no endpoint reachable: %s' % '; '.join(failures), code='UNAVAILABLE', node=node)
+
+    def _check_reply(self, reply: Any, node: str | None, endpoint: str) -> None:
+        """Talos reports per-node failures inside an OK reply: never let them pass silently."""
+        if hasattr(reply, 'messages'):
+            for message in reply.messages:
+                _raise_metadata_error(message, node, endpoint)
+        else:
+            _raise_metadata_error(reply, node, endpoint)
+
+    async def _unary_once(self, method: RpcMethod, request: Any, node: str | None, timeout: float,
+                          read_only: bool) -> Any:
+        async def attempt(endpoint: _Endpoint, metadata: list) -> Any:
+            async with self._open(endpoint, method, metadata, timeout) as stream:
+                try:
+                    await stream.send_message(request, end=True)
+                    reply = await stream.recv_message()
+                except GRPCError as exc:
+                    raise self._grpc_error(exc, method, node, endpoint.address) from None
+                except (StreamTerminatedError, OSError) as exc:
+                    endpoint.close()
+                    message = 'connection lost: %s' % _describe_transport_error(exc)
+                    if not read_only:
+                        message += ' (the call may or may not have taken effect)'
+                    raise TalosError(message, code='UNAVAILABLE', node=node, endpoint=endpoint.address) from None
+                self._check_reply(reply, node, endpoint.address)
+                return reply
+        return await self._with_failover(node, attempt)
+
+    async def unary(self, method: RpcMethod, request: Any = None, *, node: str | None = None,
+                    read_only: bool = False, timeout: float | None = None) -> Any:
+        """One unary call. Read-only calls are retried on UNAVAILABLE with exponential backoff."""
+        request = method.request() if request is None else request
+        timeout = timeout or self.settings.timeout
+        attempts = self.retries + 1 if read_only else 1
+        for attempt in range(attempts):
+            try:
+                return await asyncio.wait_for(self._unary_once(method, request, node, timeout, read_only),
+                                              timeout + CONNECT_TIMEOUT * len(self.settings.endpoints))
+            except asyncio.TimeoutError:
+                raise TalosError('%s: no answer within %.0fs' % (method.name, timeout), code='DEADLINE_EXCEEDED',
+                                 node=node) from None
+            except TalosError as exc:
+                if not exc.retryable or attempt == attempts - 1:
+                    raise
+            await asyncio.sleep(self.backoff * 2 ** attempt)
+        raise AssertionError('unreachable')
+
+    async def stream(self, method: RpcMethod, request: Any = None, *, node: str | None = None,
+                     timeout: float | None = None) -> AsyncIterator[Any]:
+        """Iterate a server stream message by message (never buffered)."""
+        request = method.request() if request is None else request
+        timeout = timeout or self.settings.timeout
+        failures = []
+        for endpoint, metadata in self._routes(node):
+            try:
+                async with self._open(endpoint, method, metadata, timeout) as stream:
+                    try:
+                        await stream.send_message(request, end=True)
+                        async for reply in _messages(stream):
+                            self._check_reply(reply, node, endpoint.address)
+                            yield reply
+                    except GRPCError as exc:
+                        raise self._grpc_error(exc, method, node, endpoint.address) from None
+                    except (StreamTerminatedError, OSError) as exc:
+                        endpoint.close()
+                        raise TalosError('connection lost: %s' % _describe_transport_error(exc), code='UNAVAILABLE',
+                                         node=node, endpoint=endpoint.address) from None
+                    except asyncio.TimeoutError:
+                        raise TalosError('%s: stream did not finish within %.0fs' % (method.name, timeout),
+                                         code='DEADLINE_EXCEEDED', node=node, endpoint=endpoint.address) from None
+                return
+            except _TransportError as exc:
+                failures.append(str(exc))
+        raise TalosError('no endpoint reachable: %s' % '; '.join(failures), code='UNAVAILABLE', node=node)
+
+    async def for_nodes(self, nodes: list[str], call: Callable[[str], Awaitable[T]]) -> dict[str, T | TalosError]:
+        """Run ``call(node)`` for every node concurrently; each node gets its result or its TalosError."""
+        limit = asyncio.Semaphore(FANOUT_LIMIT)
+
+        async def one(node: str) -> T | TalosError:
+            async with limit:
+                try:
+                    return await call(node)
+                except TalosError as exc:
+                    exc.node = exc.node or node
+                    return exc
+        results = await asyncio.gather(*(one(node) for node in nodes))
+        return dict(zip(nodes, results))
+
+
+def _raise_metadata_error(message: Any, node: str | None, endpoint: str) -> None:
+    descriptor = message.DESCRIPTOR.fields_by_name.get('metadata')
+    if descriptor is None or descriptor.message_type.full_name != 'common.Metadata':
+        return
+    if not message.HasField('metadata') or not message.metadata.error:
+        return
+    status = message.metadata.status
+    code = None
+    if status.code:
+        try:
+            code = Status(status.code).name
+        except ValueError:
+            code = str(status.code)
+    raise TalosError(message.metadata.error, code=code, node=message.metadata.hostname or node, endpoint=endpoint)
+
+
+async def _messages(stream: Any) -> AsyncIterator[Any]:
+    while True:
+        reply = await stream.recv_message()
+        if reply is None:
+            return
+        yield reply
+
+
+def run(coro: Awaitable[T]) -> T:
+    """Run a coroutine to completion from synchronous module code."""
+    return asyncio.run(coro)  # type: ignore[arg-type]

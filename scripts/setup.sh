@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Set up everything `make` needs on a fresh machine: Debian packages, the Python venv, the
+# collection path. Idempotent and quiet when there is nothing to do.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+VENV=.venv
+
+# Debian packages the tests and talos-sim use (one per line in scripts/debian-packages.txt).
+missing=()
+while read -r pkg; do
+  [[ -z "$pkg" || "$pkg" == \#* ]] && continue
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done < scripts/debian-packages.txt
+if ((${#missing[@]})); then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  SUDO=""
+  [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [[ ! -x $VENV/bin/python ]]; then
+  echo "setup: creating $VENV"
+  "$PYTHON" -m venv "$VENV"
+fi
+stamp=$VENV/.requirements.sha256
+want=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
+if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
+  echo "setup: installing Python requirements into $VENV"
+  $VENV/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+  $VENV/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+  echo "$want" > "$stamp"
+fi
+
+# Ansible finds the collection at .build/collections/ansible_collections/talos/linux (this checkout).
+mkdir -p .build/collections/ansible_collections/talos
+ln -sfn ../../../.. .build/collections/ansible_collections/talos/linux
