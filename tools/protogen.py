@@ -183,7 +183,9 @@ def write_grpc(fdp: descriptor_pb2.FileDescriptorProto, files_by_symbol: dict[st
             body.append("        '/%s/%s', %r," % (full_service, method.name, card))
             body.append('        %s, %s)' % (ref(method.input_type), ref(method.output_type)))
             names.append(method.name)
-        body.append('    METHODS = (%s)' % ''.join('%s, ' % n for n in names).rstrip(' '))
+        body.append('    METHODS = (')
+        body += ['        %s,' % n for n in names]
+        body.append('    )')
 
     out = [
         '# -*- coding: utf-8 -*-',
@@ -193,9 +195,10 @@ def write_grpc(fdp: descriptor_pb2.FileDescriptorProto, files_by_symbol: dict[st
         '',
         'from __future__ import annotations',
         '',
-        'from ansible_collections.talos.linux.plugins.module_utils._rpc_method import MissingModule, RpcMethod',
     ]
     foreign = sorted((m, a) for m, a in modules.items() if not m.startswith(PACKAGE))
+    out.append('from ansible_collections.talos.linux.plugins.module_utils._rpc_method import %sRpcMethod'
+               % ('MissingModule, ' if foreign else ''))
     ours = sorted((m, a) for m, a in modules.items() if m.startswith(PACKAGE))
     for mod, alias in ours:
         pkg, name = mod.rsplit('.', 1)

@@ -13,7 +13,7 @@ options:
   talosconfig:
     description:
       - Path of the talosconfig file to read the context from.
-      - When unset, the first of these is used: E(TALOSCONFIG), C($XDG_CONFIG_HOME/talos/config.yaml) if it
+      - When unset, the first of these is used, in this order; E(TALOSCONFIG), C($XDG_CONFIG_HOME/talos/config.yaml) if it
         exists, C($TALOS_HOME/config) if it exists, C(~/.talos/config).
       - Not read at all when O(endpoints), O(ca), O(crt) and O(key) are all given, or with O(insecure=true)
         and no O(context).
@@ -64,8 +64,8 @@ options:
     type: float
     default: 30
 notes:
-  - Modules run on the controller and talk gRPC to the Talos API; use C(connection: local) or
-    C(delegate_to: localhost).
+  - "Modules run on the controller and talk gRPC to the Talos API: use C(connection: local) or
+    C(delegate_to: localhost)."
   - Requires the Python libraries C(grpclib), C(protobuf), C(googleapis-common-protos), C(cryptography)
     and C(PyYAML) on the controller (see the collection's C(requirements.txt)).
 '''

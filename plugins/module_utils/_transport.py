@@ -203,6 +203,9 @@ class Transport:
                     reply = await stream.recv_message()
                 except GRPCError as exc:
                     raise self._grpc_error(exc, method, node, endpoint.address) from None
+                except asyncio.TimeoutError:  # before OSError: TimeoutError is one
+                    raise TalosError('%s: no answer within %.0fs' % (method.name, timeout), code='DEADLINE_EXCEEDED',
+                                     node=node, endpoint=endpoint.address) from None
                 except (StreamTerminatedError, OSError) as exc:
                     endpoint.close()
                     message = 'connection lost: %s' % _describe_transport_error(exc)
@@ -248,13 +251,13 @@ class Transport:
                             yield reply
                     except GRPCError as exc:
                         raise self._grpc_error(exc, method, node, endpoint.address) from None
+                    except asyncio.TimeoutError:  # before OSError: TimeoutError is one
+                        raise TalosError('%s: stream did not finish within %.0fs' % (method.name, timeout),
+                                         code='DEADLINE_EXCEEDED', node=node, endpoint=endpoint.address) from None
                     except (StreamTerminatedError, OSError) as exc:
                         endpoint.close()
                         raise TalosError('connection lost: %s' % _describe_transport_error(exc), code='UNAVAILABLE',
                                          node=node, endpoint=endpoint.address) from None
-                    except asyncio.TimeoutError:
-                        raise TalosError('%s: stream did not finish within %.0fs' % (method.name, timeout),
-                                         code='DEADLINE_EXCEEDED', node=node, endpoint=endpoint.address) from None
                 return
             except _TransportError as exc:
                 failures.append(str(exc))

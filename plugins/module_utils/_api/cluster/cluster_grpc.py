@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.talos.linux.plugins.module_utils._rpc_method import MissingModule, RpcMethod
+from ansible_collections.talos.linux.plugins.module_utils._rpc_method import RpcMethod
 from ansible_collections.talos.linux.plugins.module_utils._api.cluster import cluster_pb2 as _m0
 
 
@@ -17,4 +17,6 @@ class ClusterService:
     HealthCheck = RpcMethod(
         '/cluster.ClusterService/HealthCheck', 'UNARY_STREAM',
         _m0.HealthCheckRequest, _m0.HealthCheckProgress)
-    METHODS = (HealthCheck,)
+    METHODS = (
+        HealthCheck,
+    )

@@ -34,4 +34,10 @@ class ImageService:
     Verify = RpcMethod(
         '/machine.ImageService/Verify', 'UNARY_UNARY',
         _m0.ImageServiceVerifyRequest, _m0.ImageServiceVerifyResponse)
-    METHODS = (List, Pull, Import, Remove, Verify,)
+    METHODS = (
+        List,
+        Pull,
+        Import,
+        Remove,
+        Verify,
+    )

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.talos.linux.plugins.module_utils._rpc_method import MissingModule, RpcMethod
+from ansible_collections.talos.linux.plugins.module_utils._rpc_method import RpcMethod
 from ansible_collections.talos.linux.plugins.module_utils._api.machine import lifecycle_pb2 as _m0
 
 
@@ -20,4 +20,7 @@ class LifecycleService:
     Upgrade = RpcMethod(
         '/machine.LifecycleService/Upgrade', 'UNARY_STREAM',
         _m0.LifecycleServiceUpgradeRequest, _m0.LifecycleServiceUpgradeResponse)
-    METHODS = (Install, Upgrade,)
+    METHODS = (
+        Install,
+        Upgrade,
+    )

@@ -25,4 +25,7 @@ class StorageService:
     BlockDeviceWipe = RpcMethod(
         '/storage.StorageService/BlockDeviceWipe', 'UNARY_UNARY',
         _m1.BlockDeviceWipeRequest, _m1.BlockDeviceWipeResponse)
-    METHODS = (Disks, BlockDeviceWipe,)
+    METHODS = (
+        Disks,
+        BlockDeviceWipe,
+    )

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.talos.linux.plugins.module_utils._rpc_method import MissingModule, RpcMethod
+from ansible_collections.talos.linux.plugins.module_utils._rpc_method import RpcMethod
 from ansible_collections.talos.linux.plugins.module_utils._api.cosi.v1alpha1 import state_pb2 as _m0
 
 
@@ -32,4 +32,11 @@ class State:
     Watch = RpcMethod(
         '/cosi.resource.State/Watch', 'UNARY_STREAM',
         _m0.WatchRequest, _m0.WatchResponse)
-    METHODS = (Get, List, Create, Update, Destroy, Watch,)
+    METHODS = (
+        Get,
+        List,
+        Create,
+        Update,
+        Destroy,
+        Watch,
+    )

@@ -1,0 +1,11 @@
+"""talos-sim: a fleet of emulated Talos Linux machines on loopback addresses.
+
+Importing this package makes the collection's own code importable (see ``_collection``), so every
+module here may import ``ansible_collections.talos.linux...``.
+"""
+
+from __future__ import annotations
+
+from simulator import _collection
+
+_collection.ensure()

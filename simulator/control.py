@@ -1,0 +1,104 @@
+"""The fleet's control socket: JSON lines over ``DIR/control.sock``.
+
+Each request is one JSON object on one line, ``{"op": NAME, ...arguments}``; each reply is one
+line, ``{"ok": true, ...}`` or ``{"ok": false, "error": TEXT}``. A connection may carry several
+requests in turn. Operations are looked up in ``OPERATIONS``, so adding one is adding a function.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import socket
+from typing import Any, Awaitable, Callable
+
+from simulator.fleet import Fleet
+
+log = logging.getLogger(__name__)
+
+Operation = Callable[[Fleet, dict[str, Any]], Awaitable[dict[str, Any]]]
+OPERATIONS: dict[str, Operation] = {}
+
+
+def operation(name: str) -> Callable[[Operation], Operation]:
+    def register(func: Operation) -> Operation:
+        OPERATIONS[name] = func
+        return func
+    return register
+
+
+@operation('status')
+async def _status(fleet: Fleet, _request: dict[str, Any]) -> dict[str, Any]:
+    return fleet.describe()
+
+
+@operation('stop')
+async def _stop(fleet: Fleet, request: dict[str, Any]) -> dict[str, Any]:
+    machine = fleet.find(str(request.get('machine', '')))
+    await machine.stop()
+    return {'machine': machine.describe()}
+
+
+@operation('start')
+async def _start(fleet: Fleet, request: dict[str, Any]) -> dict[str, Any]:
+    """Boot a stopped machine (new boot ID); replies once it listens again."""
+    machine = fleet.find(str(request.get('machine', '')))
+    await machine.start()
+    return {'machine': machine.describe()}
+
+
+async def handle(fleet: Fleet, line: bytes) -> dict[str, Any]:
+    try:
+        request = json.loads(line)
+        if not isinstance(request, dict):
+            raise ValueError('a request is a JSON object')
+        op = OPERATIONS.get(str(request.get('op')))
+        if op is None:
+            raise ValueError('unknown op %r (known: %s)' % (request.get('op'), ', '.join(sorted(OPERATIONS))))
+        reply = await op(fleet, request)
+    except (ValueError, KeyError) as exc:
+        return {'ok': False, 'error': exc.args[0] if exc.args else str(exc)}
+    except Exception as exc:  # pylint: disable=broad-except  # reported to the caller, fleet keeps running
+        log.exception('control request failed: %r', line)
+        return {'ok': False, 'error': '%s: %s' % (type(exc).__name__, exc)}
+    return dict(reply, ok=True)
+
+
+async def serve(fleet: Fleet, path: str) -> asyncio.AbstractServer:
+    """Listen on the unix socket ``path`` (owner-only)."""
+    if os.path.exists(path):
+        os.unlink(path)
+
+    async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while line := await reader.readline():
+                if line.strip():
+                    writer.write(json.dumps(await handle(fleet, line)).encode() + b'\n')
+                    await writer.drain()
+        except ConnectionError:
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_unix_server(connection, path)
+    os.chmod(path, 0o600)
+    return server
+
+
+def request(path: str, message: dict[str, Any], timeout: float = 120.0) -> dict[str, Any]:
+    """Client side: send one request, return the reply (blocking; used by the CLI)."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(timeout)
+        sock.connect(path)
+        sock.sendall(json.dumps(message).encode() + b'\n')
+        data = b''
+        while not data.endswith(b'\n'):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    if not data:
+        raise ConnectionError('the fleet closed the control connection without a reply')
+    return json.loads(data)

@@ -1,0 +1,82 @@
+"""The fleet: its machines, its secrets on disk and the cluster.json that describes it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from typing import Any, Optional
+
+from simulator import secrets
+from simulator.machine import Machine
+from simulator.plan import MachineSpec
+from simulator.statedir import StateDir, write_atomic, write_json
+from simulator.versions import TalosVersion
+
+log = logging.getLogger(__name__)
+
+
+class Fleet:
+    def __init__(self, state: StateDir, machines: list[Machine], talosconfig: Optional[str]) -> None:
+        self.state = state
+        self.machines = machines
+        self.talosconfig = talosconfig
+        for machine in machines:
+            machine.on_change = self.save
+
+    @classmethod
+    def build(cls, state: StateDir, specs: list[MachineSpec], version: TalosVersion, maintenance: bool,
+              boot_delay: float = 0.0) -> 'Fleet':
+        """Create the machines; unless in maintenance, also the fleet's secrets and talosconfig on disk."""
+        fleet_secrets = None
+        talosconfig = None
+        controlplanes = [s.address for s in specs if s.machine_type == 'controlplane']
+        if not maintenance:
+            fleet_secrets = secrets.generate_fleet_secrets()
+            _write_secrets(state, fleet_secrets)
+            talosconfig = state.talosconfig
+            write_atomic(talosconfig, secrets.talosconfig(fleet_secrets.os_ca, controlplanes,
+                                                          [s.address for s in specs]), 0o600)
+        endpoint = 'https://%s:6443' % controlplanes[0]
+        fleet = cls(state, [], talosconfig)
+        fleet.machines = [Machine(spec, version, fleet_secrets, endpoint, fleet.resolve, boot_delay)
+                          for spec in specs]
+        for machine in fleet.machines:
+            machine.on_change = fleet.save
+        return fleet
+
+    def resolve(self, target: str) -> str:
+        """Name resolution inside the fleet (apid would use DNS): hostname -> address."""
+        for machine in self.machines:
+            if target == machine.hostname:
+                return machine.address
+        return target
+
+    def find(self, key: str) -> Machine:
+        for machine in self.machines:
+            if key in (machine.name, machine.hostname, machine.address):
+                return machine
+        raise KeyError('no machine named %r (known: %s)' % (key, ', '.join(m.name for m in self.machines)))
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            'machines': [m.describe() for m in self.machines],
+            'talosconfig': self.talosconfig,
+            'pid': os.getpid(),
+        }
+
+    def save(self) -> None:
+        write_json(self.state.cluster_file, self.describe())
+
+    async def start_all(self) -> None:
+        await asyncio.gather(*(m.start() for m in self.machines))
+
+    async def stop_all(self) -> None:
+        await asyncio.gather(*(m.stop() for m in self.machines), return_exceptions=True)
+
+
+def _write_secrets(state: StateDir, fleet_secrets: secrets.FleetSecrets) -> None:
+    os.makedirs(state.secrets_dir, mode=0o700, exist_ok=True)
+    os.chmod(state.secrets_dir, 0o700)
+    write_atomic(os.path.join(state.secrets_dir, 'os-ca.crt'), fleet_secrets.os_ca.crt, 0o600)
+    write_atomic(os.path.join(state.secrets_dir, 'os-ca.key'), fleet_secrets.os_ca.key, 0o600)

@@ -1,0 +1,1 @@
+"""Local implementations of Talos RPCs, registered by method path (see ``registry``)."""

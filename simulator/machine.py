@@ -1,0 +1,114 @@
+"""One emulated Talos machine: identity, TLS material, boot state and its gRPC listener."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from typing import Any, Callable, Optional
+
+from ansible_collections.talos.linux.plugins.module_utils._pki import CertAndKey
+from ansible_collections.talos.linux.plugins.module_utils._tls import server_context
+
+from simulator import secrets
+from simulator.dispatch import Dispatcher
+from simulator.plan import API_PORT, MachineSpec
+from simulator.proxy import Proxy
+from simulator.transport import SimServer
+from simulator.versions import TalosVersion
+
+log = logging.getLogger(__name__)
+
+
+class Machine:
+    """A machine is either configured (apid with mTLS and the OS CA) or in maintenance mode."""
+
+    def __init__(self, spec: MachineSpec, version: TalosVersion, fleet_secrets: Optional[secrets.FleetSecrets],
+                 endpoint: str, resolve: Callable[[str], str], boot_delay: float = 0.0) -> None:
+        self.name = spec.name
+        self.hostname = spec.name
+        self.address = spec.address
+        self.prefixlen = spec.prefixlen
+        self.planned_type = spec.machine_type
+        self.version = version
+        self.boot_delay = boot_delay
+        self.resolve = resolve  # fleet-wide name -> address lookup, standing in for DNS
+        self.os_ca: Optional[CertAndKey] = None
+        self.impersonator: Optional[CertAndKey] = None
+        self.config_yaml: Optional[str] = None
+        if fleet_secrets is not None:
+            self.os_ca = fleet_secrets.os_ca
+            self.server_cert = secrets.apid_certificate(self.os_ca, self.hostname, self.address)
+            self.impersonator = secrets.impersonator_certificate(self.os_ca, self.hostname)
+            self.config_yaml = secrets.machine_config(fleet_secrets, spec.machine_type, self.hostname, endpoint)
+            client_ca: Optional[bytes] = self.os_ca.crt
+        else:
+            _ca, self.server_cert = secrets.maintenance_certificate(self.hostname, self.address)
+            client_ca = None
+        self.server_ssl = server_context(self.server_cert.crt, self.server_cert.key, client_ca)
+        self.boot_id = ''
+        self.booted_at = 0.0
+        self.running = False
+        self.proxy = Proxy(self)
+        self._server: Optional[SimServer] = None
+        self._lock = asyncio.Lock()
+        self.on_change: Callable[[], None] = lambda: None
+
+    @property
+    def configured(self) -> bool:
+        return self.config_yaml is not None
+
+    @property
+    def machine_type(self) -> str:
+        """Talos's machine type text: unknown until a config is loaded."""
+        return self.planned_type if self.configured else 'unknown'
+
+    @property
+    def state(self) -> str:
+        if not self.running:
+            return 'stopped'
+        return 'running' if self.configured else 'maintenance'
+
+    def is_local_target(self, target: str) -> bool:
+        return target in (self.address, self.hostname)
+
+    async def start(self) -> None:
+        """Boot: wait the boot delay, get a new boot ID, listen on ADDRESS:50000."""
+        async with self._lock:
+            if self.running:
+                return
+            if self.boot_delay:
+                await asyncio.sleep(self.boot_delay)
+            self.boot_id = str(uuid.uuid4())
+            self.booted_at = time.time()
+            server = SimServer([Dispatcher(self)], check_client_eku=self.configured)
+            await server.start(self.address, API_PORT, ssl=self.server_ssl, reuse_address=True)
+            self._server = server
+            self.running = True
+            log.info('%s: up on %s:%d (%s, boot id %s)', self.name, self.address, API_PORT, self.state, self.boot_id)
+        self.on_change()
+
+    async def stop(self) -> None:
+        """Power off: close the listener and drop every connection (clients see refused/reset)."""
+        async with self._lock:
+            if not self.running:
+                return
+            self.running = False
+            if self._server is not None:
+                await self._server.drop()
+                self._server = None
+            await self.proxy.close()
+            log.info('%s: stopped', self.name)
+        self.on_change()
+
+    def describe(self) -> dict[str, Any]:
+        """This machine's entry in cluster.json and in control replies."""
+        return {
+            'name': self.name,
+            'address': self.address,
+            'type': self.planned_type,
+            'talos_version': self.version.tag,
+            'state': self.state,
+            'hostname': self.hostname,
+        }

@@ -1,0 +1,137 @@
+"""apid's one-to-one forwarding: a call with ``node: <other machine>`` is relayed over mTLS.
+
+The endpoint machine dials ``<node>:50000`` with its own os:impersonator client certificate,
+passes the caller's roles in ``talos-role`` and marks the call with ``proxyfrom`` so the target
+serves it locally. Messages are relayed as they arrive in both directions; errors from the target
+come back unchanged, dial failures become UNAVAILABLE worded like grpc-go's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import logging
+import socket
+import ssl
+from typing import TYPE_CHECKING, Iterable, Optional
+
+from grpclib.client import Channel
+from grpclib.const import Cardinality, Status
+from grpclib.exceptions import GRPCError, StreamTerminatedError
+
+from ansible_collections.talos.linux.plugins.module_utils._tls import client_context
+
+from simulator.api import RpcMethod
+from simulator.plan import API_PORT
+from simulator.rbac import ROLE_METADATA_KEY
+
+if TYPE_CHECKING:
+    from grpclib.server import Stream
+
+    from simulator.machine import Machine
+
+log = logging.getLogger(__name__)
+
+# Request metadata apid never forwards (routing keys, role claims, proxy markers).
+_DROPPED_KEYS = frozenset({'node', 'nodes', 'proxyfrom', ROLE_METADATA_KEY})
+
+_CONNECT_ERRORS = {
+    errno.ECONNREFUSED: 'connect: connection refused',
+    errno.EHOSTUNREACH: 'connect: no route to host',
+    errno.ENETUNREACH: 'connect: network is unreachable',
+    errno.ETIMEDOUT: 'i/o timeout',
+    errno.ECONNRESET: 'read: connection reset by peer',
+    errno.EADDRNOTAVAIL: 'connect: cannot assign requested address',
+}
+
+
+def dial_error(target: str, host: str, exc: BaseException) -> GRPCError:
+    """UNAVAILABLE with grpc-go's wording for a backend that can't be reached."""
+    address = '%s:%d' % (host, API_PORT)
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        detail = ('transport: authentication handshake failed: tls: failed to verify certificate: '
+                  'x509: certificate signed by unknown authority')
+    elif isinstance(exc, ssl.SSLError):
+        detail = 'transport: authentication handshake failed: %s' % (exc.reason or exc)
+    elif isinstance(exc, socket.gaierror):
+        detail = 'transport: Error while dialing: dial tcp: lookup %s: no such host' % target
+    elif isinstance(exc, asyncio.TimeoutError):
+        detail = 'transport: Error while dialing: dial tcp %s: i/o timeout' % address
+    else:
+        text = _CONNECT_ERRORS.get(getattr(exc, 'errno', None) or -1, str(exc) or type(exc).__name__)
+        detail = 'transport: Error while dialing: dial tcp %s: %s' % (address, text)
+    return GRPCError(Status.UNAVAILABLE, 'connection error: desc = "%s"' % detail)
+
+
+def forwarded_metadata(incoming: Iterable[tuple[str, object]], roles: Iterable[str],
+                       proxy_from: str) -> list[tuple[str, object]]:
+    out = [(k, v) for k, v in incoming if k not in _DROPPED_KEYS]
+    out.append(('proxyfrom', proxy_from))
+    out.extend((ROLE_METADATA_KEY, role) for role in sorted(roles))
+    return out
+
+
+class Proxy:
+    """One machine's outgoing connections to the other machines, kept open like apid's backends."""
+
+    def __init__(self, machine: 'Machine') -> None:
+        self.machine = machine
+        self._channels: dict[str, Channel] = {}
+        self._ssl: Optional[ssl.SSLContext] = None
+
+    def _context(self) -> ssl.SSLContext:
+        if self._ssl is None:
+            ca, cert = self.machine.os_ca, self.machine.impersonator
+            assert ca is not None and cert is not None, 'only configured machines forward calls'
+            self._ssl = client_context(ca.crt, cert.crt, cert.key)
+        return self._ssl
+
+    def _channel(self, host: str) -> Channel:
+        channel = self._channels.get(host)
+        if channel is None:
+            channel = self._channels[host] = Channel(host, API_PORT, ssl=self._context())
+        return channel
+
+    async def close(self) -> None:
+        channels, self._channels = self._channels, {}
+        for channel in channels.values():
+            channel.close()
+
+    async def forward(self, target: str, method: RpcMethod, stream: 'Stream', roles: frozenset[str]) -> None:
+        host = self.machine.resolve(target)
+        metadata = forwarded_metadata(stream.metadata.items() if stream.metadata else (), roles,
+                                      '%s:%d' % (self.machine.address, API_PORT))
+        log.info('%s: %s -> node %s (%s)', self.machine.name, method.path, target, host)
+        request = None if method.client_streaming else await stream.recv_message()
+        channel = self._channel(host)
+        try:
+            async with channel.request(method.path, Cardinality[method.cardinality], method.request, method.reply,
+                                       metadata=metadata, deadline=stream.deadline) as out:
+                try:
+                    await out.send_request()
+                except (OSError, ssl.SSLError, asyncio.TimeoutError) as exc:
+                    raise dial_error(target, host, exc) from None
+                pump = None
+                if method.client_streaming:
+                    pump = asyncio.ensure_future(_relay_requests(stream, out))
+                else:
+                    await out.send_message(request, end=True)
+                try:
+                    while True:
+                        reply = await out.recv_message()
+                        if reply is None:
+                            break
+                        await stream.send_message(reply)
+                    await out.recv_trailing_metadata()
+                finally:
+                    if pump is not None:
+                        pump.cancel()
+        except (StreamTerminatedError, ConnectionError) as exc:
+            # The target went away mid-call (stopped, rebooted).
+            raise GRPCError(Status.UNAVAILABLE, 'error reading from server: EOF') from exc
+
+
+async def _relay_requests(incoming: 'Stream', out) -> None:
+    async for message in incoming:
+        await out.send_message(message)
+    await out.end()

@@ -1,0 +1,195 @@
+"""COSI resources a machine exposes, rendered the way Talos does (metadata, YAML and proto specs)."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Sequence
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from simulator import goyaml
+from simulator.api import common_pb2, config_pb2, meta_pb2, network_pb2, resource_pb2, runtime_pb2
+
+if TYPE_CHECKING:
+    from simulator.machine import Machine
+
+META = 'meta'
+RESOURCE_DEFINITION_TYPE = 'ResourceDefinitions.meta.cosi.dev'
+NAMESPACE_TYPE = 'Namespaces.meta.cosi.dev'
+
+# Talos registers these namespaces (name, description); unknown ones are refused by the access filter.
+NAMESPACES = (
+    (META, 'Metadata namespace which contains resource and namespace definitions.'),
+    ('runtime', 'Talos v1alpha1 subsystems glue resources.'),
+    ('cluster', 'Cluster configuration and discovery resources.'),
+    ('cluster-raw', 'Cluster unmerged raw resources.'),
+    ('config', 'Talos node configuration.'),
+    ('etcd', 'etcd resources.'),
+    ('files', 'Files and file-like resources.'),
+    ('hardware', 'Hardware resources.'),
+    ('k8s', 'Kubernetes all node types resources.'),
+    ('controlplane', 'Kubernetes control plane resources.'),
+    ('kubespan', 'KubeSpan resources.'),
+    ('network', 'Networking resources.'),
+    ('network-config', 'Networking configuration resources.'),
+    ('cri', 'CRI Seccomp resources.'),
+    ('secrets', 'Resources with secret material.'),
+    ('security', 'Security resources.'),
+    ('perf', 'Stats resources.'),
+    ('storage', 'Storage resources.'),
+)
+NAMESPACE_NAMES = frozenset(name for name, _ in NAMESPACES)
+
+# MachineStage text forms (enumer -linecomment), in proto enum order.
+MACHINE_STAGES = ('unknown', 'booting', 'installing', 'maintenance', 'running', 'rebooting', 'shutting down',
+                  'resetting', 'upgrading')
+MACHINE_TYPES = {'unknown': 0, 'init': 1, 'controlplane': 2, 'worker': 3}
+
+
+class ResourceType(NamedTuple):
+    """A resource definition (COSI ``ResourceDefinitionSpec`` before alias expansion)."""
+
+    type: str
+    display: str  # singular of the type's first label, as go-pluralize derives it
+    namespace: str
+    aliases: Sequence[str] = ()
+    columns: Sequence[tuple[str, str]] = ()
+    sensitive: bool = False
+
+    @property
+    def id(self) -> str:
+        return self.type.lower()
+
+    def all_aliases(self) -> tuple[list[str], list[str]]:
+        """(aliases, all_aliases) exactly as COSI's ResourceDefinitionSpec.Fill expands them."""
+        plural, suffix = self.type.split('.', 1)
+        aliases = list(self.aliases) + [self.display.lower()]
+        all_aliases = [plural.lower()]
+        labels = suffix.split('.')
+        for i in range(1, len(labels)):
+            all_aliases.append('.'.join([plural.lower()] + labels[:i]))
+        upper = ''.join(ch for ch in plural if ch.isupper())
+        if len(upper) > 1:
+            aliases.append(upper.lower())
+            if not upper.endswith('S'):
+                aliases.append(upper.lower() + 's')
+        return aliases, all_aliases + aliases
+
+    def spec(self) -> dict[str, Any]:
+        aliases, all_aliases = self.all_aliases()
+        spec: dict[str, Any] = {
+            'type': self.type,
+            'displayType': self.display,
+            'defaultNamespace': self.namespace,
+            'aliases': aliases,
+            'allAliases': all_aliases,
+            'printColumns': [{'name': name, 'jsonPath': path} for name, path in self.columns],
+        }
+        if self.sensitive:
+            spec['sensitivity'] = 'sensitive'
+        return spec
+
+    def proto(self) -> bytes:
+        aliases, all_aliases = self.all_aliases()
+        spec_cls = meta_pb2.ResourceDefinitionSpec
+        return spec_cls(
+            resource_type=self.type, display_type=self.display, default_namespace=self.namespace,
+            aliases=aliases, all_aliases=all_aliases,
+            print_columns=[spec_cls.PrintColumn(name=n, json_path=p) for n, p in self.columns],
+            sensitivity=spec_cls.SENSITIVE if self.sensitive else spec_cls.NON_SENSITIVE,
+        ).SerializeToString()
+
+
+TYPES = (
+    ResourceType(RESOURCE_DEFINITION_TYPE, 'ResourceDefinition', META, ('api-resources',),
+                 (('Aliases', '{.aliases[:]}'),)),
+    ResourceType(NAMESPACE_TYPE, 'Namespace', META, ('ns',)),
+    ResourceType('MachineStatuses.runtime.talos.dev', 'MachineStatus', 'runtime', (),
+                 (('Stage', '{.stage}'), ('Ready', '{.status.ready}'))),
+    ResourceType('Versions.runtime.talos.dev', 'Version', 'runtime', (),
+                 (('Name', '{.name}'), ('Version', '{.version}'))),
+    ResourceType('MachineTypes.config.talos.dev', 'MachineType', 'config', (), (('Type', '{@}'),)),
+    ResourceType('MachineConfigs.config.talos.dev', 'MachineConfig', 'config', sensitive=True),
+    ResourceType('HostnameStatuses.net.talos.dev', 'HostnameStatus', 'network', ('hostname',),
+                 (('Hostname', '{.hostname}'), ('Domainname', '{.domainname}'))),
+    ResourceType('NodeAddresses.net.talos.dev', 'NodeAddress', 'network', (),
+                 (('Addresses', '{.addresses}'), ('SortAlgorithm', '{.sortAlgorithm}'))),
+)
+DEFINITIONS = {t.id: t for t in TYPES}
+
+
+class Resource(NamedTuple):
+    namespace: str
+    type: str
+    id: str
+    spec: Any  # plain data rendered as the YAML spec
+    proto_spec: bytes
+    owner: str = ''
+    version: int = 1
+    created: float = 0.0
+    annotations: Optional[dict[str, str]] = None
+    labels: Optional[dict[str, str]] = None
+
+    def to_proto(self) -> Any:
+        created = Timestamp()
+        created.FromNanoseconds(int(self.created * 1e9))
+        metadata = resource_pb2.Metadata(
+            namespace=self.namespace, type=self.type, id=self.id, version=str(self.version), owner=self.owner,
+            phase='running', created=created, updated=created,
+            labels=self.labels or {}, annotations=self.annotations or {},
+        )
+        return resource_pb2.Resource(metadata=metadata,
+                                     spec=resource_pb2.Spec(proto_spec=self.proto_spec,
+                                                            yaml_spec=goyaml.dumps(self.spec)))
+
+
+def _meta_resources(created: float) -> list[Resource]:
+    out = [Resource(META, RESOURCE_DEFINITION_TYPE, t.id, t.spec(), t.proto(), created=created) for t in TYPES]
+    for name, description in NAMESPACES:
+        out.append(Resource(META, NAMESPACE_TYPE, name, {'description': description},
+                            meta_pb2.NamespaceSpec(description=description).SerializeToString(), created=created))
+    return out
+
+
+def _node_addresses(machine: 'Machine', created: float) -> list[Resource]:
+    prefix = ipaddress.ip_interface('%s/%d' % (machine.address, machine.prefixlen))
+    proto = network_pb2.NodeAddressSpec(
+        addresses=[common_pb2.NetIPPrefix(ip=prefix.ip.packed, prefix_length=prefix.network.prefixlen)],
+    ).SerializeToString()
+    spec = {'addresses': [str(prefix)], 'sortAlgorithm': 'v1'}
+    return [Resource('network', 'NodeAddresses.net.talos.dev', id_, spec, proto, 'network.NodeAddressController',
+                     created=created)
+            for id_ in ('accumulative', 'current', 'default', 'routed')]
+
+
+def machine_resources(machine: 'Machine') -> list[Resource]:
+    """Everything the machine serves through COSI right now."""
+    booted = machine.booted_at
+    stage = 'running' if machine.configured else 'maintenance'
+    status_spec = {'stage': stage, 'status': {'ready': True, 'unmetConditions': []}}
+    status_proto = runtime_pb2.MachineStatusSpec(
+        stage=MACHINE_STAGES.index(stage), status=runtime_pb2.MachineStatusStatus(ready=True),
+    ).SerializeToString()
+    out = _meta_resources(booted)
+    out += [
+        Resource('runtime', 'MachineStatuses.runtime.talos.dev', 'machine', status_spec, status_proto,
+                 'runtime.MachineStatusController', version=4, created=booted),
+        Resource('runtime', 'Versions.runtime.talos.dev', 'version',
+                 {'name': 'Talos', 'version': machine.version.tag},
+                 runtime_pb2.VersionSpec(version=machine.version.tag, name='Talos').SerializeToString(),
+                 'runtime.VersionController', created=booted),
+        Resource('config', 'MachineTypes.config.talos.dev', 'machine-type', machine.machine_type,
+                 config_pb2.MachineTypeSpec(machine_type=MACHINE_TYPES[machine.machine_type]).SerializeToString(),
+                 'config.MachineTypeController', created=booted),
+        Resource('network', 'HostnameStatuses.net.talos.dev', 'hostname',
+                 {'hostname': machine.hostname, 'domainname': ''},
+                 network_pb2.HostnameStatusSpec(hostname=machine.hostname).SerializeToString(),
+                 'network.HostnameSpecController', created=booted),
+    ]
+    out += _node_addresses(machine, booted)
+    if machine.config_yaml is not None:
+        config_proto = config_pb2.MachineConfigSpec(yaml_marshalled=machine.config_yaml.encode()).SerializeToString()
+        for id_ in ('persistent', 'v1alpha1'):
+            out.append(Resource('config', 'MachineConfigs.config.talos.dev', id_, machine.config_yaml, config_proto,
+                                created=booted, annotations={'talos.dev/yaml-spec': '1'}))
+    return out

@@ -1,0 +1,148 @@
+"""Talos-shaped key material and configuration for a fleet: OS CA, apid and client certificates,
+talosconfig and a per-machine v1alpha1 machine config."""
+
+from __future__ import annotations
+
+import base64
+import secrets as _random
+import string
+from typing import Any, NamedTuple, Sequence
+
+from ansible_collections.talos.linux.plugins.module_utils._pki import CertAndKey, generate_ca, issue_certificate
+
+from simulator import goyaml
+from simulator.rbac import ADMIN, IMPERSONATOR, READER
+
+CLUSTER_NAME = 'talos-sim'
+KUBERNETES_VERSION = 'v1.33.1'
+_TOKEN_ALPHABET = string.ascii_lowercase + string.digits
+
+
+class FleetSecrets(NamedTuple):
+    """What Talos keeps in a secrets bundle, reduced to what the simulator needs."""
+
+    os_ca: CertAndKey  # Ed25519, O=talos: Talos API (apid) CA
+    k8s_ca: CertAndKey  # ECDSA, O=kubernetes
+    etcd_ca: CertAndKey  # ECDSA, O=etcd
+    machine_token: str
+    cluster_token: str
+    cluster_id: str
+    cluster_secret: str
+    secretbox_secret: str
+
+
+def _token() -> str:
+    """Talos's bootstrap-token shape: 6 + '.' + 16 characters of [a-z0-9]."""
+    pick = _random.choice
+    return ''.join(pick(_TOKEN_ALPHABET) for _ in range(6)) + '.' + ''.join(
+        pick(_TOKEN_ALPHABET) for _ in range(16))
+
+
+def _b64_random(size: int = 32) -> str:
+    return base64.b64encode(_random.token_bytes(size)).decode('ascii')
+
+
+def generate_fleet_secrets() -> FleetSecrets:
+    return FleetSecrets(
+        os_ca=generate_ca(organization='talos'),
+        k8s_ca=generate_ca(organization='kubernetes', algorithm='ecdsa'),
+        etcd_ca=generate_ca(organization='etcd', algorithm='ecdsa'),
+        machine_token=_token(),
+        cluster_token=_token(),
+        cluster_id=_b64_random(),
+        cluster_secret=_b64_random(),
+        secretbox_secret=_b64_random(),
+    )
+
+
+def apid_certificate(ca: CertAndKey, hostname: str, address: str) -> CertAndKey:
+    """apid's server certificate: CN = hostname, SANs = node address, 127.0.0.1 and hostname."""
+    return issue_certificate(ca, common_name=hostname, server=True,
+                             sans=_unique([address, '127.0.0.1', hostname]))
+
+
+def impersonator_certificate(ca: CertAndKey, hostname: str) -> CertAndKey:
+    """The client certificate apid uses to forward calls to other machines (O=os:impersonator)."""
+    return issue_certificate(ca, common_name=hostname, organizations=[IMPERSONATOR], client=True)
+
+
+def client_certificate(ca: CertAndKey, roles: Sequence[str]) -> CertAndKey:
+    """A talosconfig client certificate: roles as Organizations, ExtKeyUsage ClientAuth only."""
+    return issue_certificate(ca, organizations=list(roles), client=True)
+
+
+def maintenance_certificate(hostname: str, address: str) -> tuple[CertAndKey, CertAndKey]:
+    """(ephemeral CA, leaf) like the maintenance-mode TLS Talos makes at boot; clients can't verify it."""
+    ca = generate_ca(organization='talos')
+    return ca, issue_certificate(ca, common_name=hostname, server=True,
+                                 sans=_unique([address, '127.0.0.1', hostname]))
+
+
+def _unique(items: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode('ascii')
+
+
+def talosconfig(ca: CertAndKey, endpoints: Sequence[str], nodes: Sequence[str]) -> str:
+    """talosconfig YAML with an admin context ``sim`` (current) and a reader context ``sim-reader``."""
+    contexts: dict[str, Any] = {}
+    for name, role in (('sim', ADMIN), ('sim-reader', READER)):
+        cert = client_certificate(ca, [role])
+        contexts[name] = {
+            'endpoints': list(endpoints),
+            'nodes': list(nodes),
+            'ca': _b64(ca.crt),
+            'crt': _b64(cert.crt),
+            'key': _b64(cert.key),
+        }
+    return goyaml.dumps({'context': 'sim', 'contexts': contexts})
+
+
+def machine_config(fleet: FleetSecrets, machine_type: str, hostname: str, endpoint: str) -> str:
+    """A v1alpha1 machine config (plus a HostnameConfig document) shaped like ``talosctl gen config``."""
+    controlplane = machine_type == 'controlplane'
+
+    def pair(ca: CertAndKey) -> dict[str, str]:
+        # Workers only get the CA certificates, never the keys.
+        return {'crt': _b64(ca.crt), 'key': _b64(ca.key) if controlplane else ''}
+
+    machine: dict[str, Any] = {
+        'type': machine_type,
+        'token': fleet.machine_token,
+        'ca': pair(fleet.os_ca),
+        'certSANs': [],
+        'kubelet': {
+            'image': 'ghcr.io/siderolabs/kubelet:%s' % KUBERNETES_VERSION,
+            'defaultRuntimeSeccompProfileEnabled': True,
+            'disableManifestsDirectory': True,
+        },
+        'install': {'disk': '/dev/sda', 'wipe': False},
+        'features': {
+            'diskQuotaSupport': True,
+            'kubePrism': {'enabled': True, 'port': 7445},
+            'hostDNS': {'enabled': True, 'forwardKubeDNSToHost': True},
+        },
+    }
+    cluster: dict[str, Any] = {
+        'id': fleet.cluster_id,
+        'secret': fleet.cluster_secret,
+        'controlPlane': {'endpoint': endpoint},
+        'clusterName': CLUSTER_NAME,
+        'network': {
+            'dnsDomain': 'cluster.local',
+            'podSubnets': ['10.244.0.0/16'],
+            'serviceSubnets': ['10.96.0.0/12'],
+        },
+        'token': fleet.cluster_token,
+        'ca': pair(fleet.k8s_ca),
+        'discovery': {'enabled': True, 'registries': {'kubernetes': {'disabled': True}, 'service': {}}},
+    }
+    if controlplane:
+        cluster['secretboxEncryptionSecret'] = fleet.secretbox_secret
+        cluster['etcd'] = {'ca': pair(fleet.etcd_ca)}
+    v1alpha1 = {'version': 'v1alpha1', 'debug': False, 'persist': True, 'machine': machine, 'cluster': cluster}
+    hostname_doc = {'apiVersion': 'v1alpha1', 'kind': 'HostnameConfig', 'hostname': hostname}
+    return goyaml.dumps_all([v1alpha1, hostname_doc])
