@@ -70,7 +70,9 @@ def read_pem_option(name: str, value: str | None) -> bytes | None:
         with open(path, 'rb') as f:
             return f.read()
     except OSError as exc:
-        raise TalosError('option %s: cannot read file %s: %s' % (name, path, exc.strerror or exc)) from None
+        # The key option is no_log: Ansible would mask its value (the path) anyway.
+        shown = 'the file given' if name == 'key' else path
+        raise TalosError('option %s: cannot read %s: %s' % (name, shown, exc.strerror or exc)) from None
 
 
 def _validate_material(settings: ConnectionSettings, source: str) -> None:

@@ -43,7 +43,7 @@ class _TransportError(Exception):
     """The endpoint could not be reached; nothing was sent, so another endpoint may be tried."""
 
     def __init__(self, endpoint: str, message: str) -> None:
-        super().__init__('%s: %s' % (endpoint, message))
+        super().__init__('endpoint %s: %s' % (endpoint, message))
 
 
 def _describe_transport_error(exc: BaseException) -> str:

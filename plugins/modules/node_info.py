@@ -134,7 +134,7 @@ nodes:
     boot_id:
       description: Linux boot ID, new on every boot. Needs the C(os:admin) role, else V(null).
       type: str
-unreachable:
+unreachable_nodes:
   description: The nodes that could not be reached.
   returned: always
   type: list
@@ -169,7 +169,7 @@ def main() -> None:
                 talos.fail(result, nodes=report)
         else:
             report.append(result)
-    talos.module.exit_json(changed=False, nodes=report, unreachable=failed)
+    talos.module.exit_json(changed=False, nodes=report, unreachable_nodes=failed)
 
 
 if __name__ == '__main__':

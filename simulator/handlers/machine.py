@@ -38,4 +38,4 @@ async def read(call: Call) -> AsyncIterator[Any]:
     # The only file an emulated machine has: clients read it to notice reboots.
     if call.request.path != BOOT_ID_PATH:
         raise GRPCError(Status.NOT_FOUND, 'stat %s: no such file or directory' % call.request.path)
-    yield common_pb2.Data(bytes((call.machine.boot_id + '\n').encode('ascii')))
+    yield common_pb2.Data(bytes=(call.machine.boot_id + '\n').encode('ascii'))

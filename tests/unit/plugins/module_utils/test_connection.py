@@ -91,7 +91,7 @@ def test_bad_context_material_names_file_context_and_field(tmp_path, material, c
 def test_unreadable_key_file(tmp_path, material):
     ca, client = material
     path = _write_talosconfig(tmp_path / 'tc', ca, client)
-    with pytest.raises(TalosError, match=r'option key: cannot read file /nonexistent/key.pem: No such file'):
+    with pytest.raises(TalosError, match=r'option key: cannot read the file given: No such file'):
         settings_from_options({'talosconfig': path, 'key': '/nonexistent/key.pem'})
 
 

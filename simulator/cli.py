@@ -1,0 +1,240 @@
+"""Command line: ``python -m simulator {up,down,ctl,serve}``."""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from typing import Optional, Sequence
+
+from simulator import control
+from simulator._collection import REPO
+from simulator.plan import API_PORT, DEFAULT_SUBNET, MachineSpec, plan
+from simulator.statedir import StateDir, is_fleet_process, process_alive, write_atomic, write_json
+from simulator.versions import DEFAULT_VERSION, TalosVersion, parse
+
+UP_TIMEOUT = 60.0
+DOWN_GRACE = 10.0
+
+
+class CliError(Exception):
+    """A failure to report as one line on stderr, with an exit code."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _add_fleet_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument('--state-dir', required=True, help='directory for the fleet state (created if missing)')
+    parser.add_argument('--controlplanes', type=int, default=1, help='number of control-plane machines (default 1)')
+    parser.add_argument('--workers', type=int, default=0, help='number of worker machines (default 0)')
+    parser.add_argument('--maintenance', action='store_true',
+                        help='start every machine unconfigured, in maintenance mode')
+    parser.add_argument('--talos-version', default=DEFAULT_VERSION,
+                        help='Talos version to emulate, v1.12.x to v1.14.x (default %s)' % DEFAULT_VERSION)
+    parser.add_argument('--subnet', default=DEFAULT_SUBNET,
+                        help='loopback subnet; machines get .10, .11, ... (default %s)' % DEFAULT_SUBNET)
+    parser.add_argument('--boot-delay', type=float, default=0.0, metavar='SECONDS',
+                        help='time a machine takes to boot before it listens (default 0)')
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog='python -m simulator', description='talos-sim: emulated Talos machines')
+    sub = parser.add_subparsers(dest='command', required=True)
+    _add_fleet_options(sub.add_parser('up', help='start a fleet in the background'))
+    serve = sub.add_parser('serve', help='run a fleet in the foreground (what `up` starts)')
+    _add_fleet_options(serve)
+    down = sub.add_parser('down', help='stop the fleet of a state directory')
+    down.add_argument('--state-dir', required=True)
+    ctl = sub.add_parser('ctl', help='control a running fleet')
+    ctl.add_argument('--state-dir', required=True)
+    ctl_sub = ctl.add_subparsers(dest='op', required=True)
+    ctl_sub.add_parser('status', help='show the machines and their state')
+    for op, text in (('stop', 'take a machine away (connections refused)'),
+                     ('start', 'bring a stopped machine back (new boot ID)')):
+        ctl_sub.add_parser(op, help=text).add_argument('machine', help='machine name, hostname or address')
+    return parser
+
+
+def _fleet_plan(args: argparse.Namespace) -> tuple[list[MachineSpec], TalosVersion]:
+    try:
+        version = parse(args.talos_version)
+        specs = plan(args.controlplanes, args.workers, args.subnet)
+    except ValueError as exc:
+        raise CliError(str(exc), 2) from None
+    if args.boot_delay < 0:
+        raise CliError('--boot-delay must not be negative', 2)
+    return specs, version
+
+
+def _fleet_argv(args: argparse.Namespace) -> list[str]:
+    argv = ['--state-dir', os.path.abspath(args.state_dir), '--controlplanes', str(args.controlplanes),
+            '--workers', str(args.workers), '--talos-version', args.talos_version, '--subnet', args.subnet,
+            '--boot-delay', str(args.boot_delay)]
+    return argv + (['--maintenance'] if args.maintenance else [])
+
+
+def _check_address_free(address: str) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((address, API_PORT))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise CliError('%s:%d is already in use (another fleet or program listens there); '
+                               'choose another --subnet' % (address, API_PORT)) from None
+            raise CliError('cannot use %s:%d: %s' % (address, API_PORT, exc.strerror)) from None
+
+
+def _accepts(address: str) -> bool:
+    try:
+        with socket.create_connection((address, API_PORT), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _all_up(state: StateDir, specs: list[MachineSpec]) -> bool:
+    if not all(_accepts(spec.address) for spec in specs):
+        return False
+    try:
+        with open(state.cluster_file, encoding='utf-8') as f:
+            machines = json.load(f)['machines']
+    except (OSError, ValueError, KeyError):
+        return False
+    return len(machines) == len(specs) and all(m.get('state') != 'stopped' for m in machines)
+
+
+def _log_tail(state: StateDir, lines: int = 30) -> str:
+    try:
+        with open(state.log_file, encoding='utf-8', errors='replace') as f:
+            return ''.join(f.readlines()[-lines:])
+    except OSError:
+        return '(no log)'
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    specs, version = _fleet_plan(args)
+    state = StateDir(args.state_dir)
+    os.makedirs(state.path, exist_ok=True)
+    pid = state.running_pid()
+    if pid is not None:
+        raise CliError('a fleet is already running from %s (pid %d); stop it first with '
+                       '`python -m simulator down --state-dir %s`' % (state.path, pid, args.state_dir))
+    for spec in specs:
+        _check_address_free(spec.address)
+    for stale in (state.pid_file, state.control_socket, state.cluster_file, state.talosconfig):
+        _remove(stale)
+    with open(state.log_file, 'ab') as log_file:
+        proc = subprocess.Popen(  # pylint: disable=consider-using-with  # detached on purpose
+            [sys.executable, '-m', 'simulator', 'serve'] + _fleet_argv(args),
+            cwd=REPO, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    write_atomic(state.pid_file, '%d\n' % proc.pid)
+    deadline = time.monotonic() + UP_TIMEOUT + args.boot_delay
+    while not _all_up(state, specs):
+        if proc.poll() is not None:
+            raise CliError('the fleet process exited (code %s) before every machine was up; end of %s:\n%s'
+                           % (proc.returncode, state.log_file, _log_tail(state)))
+        if time.monotonic() > deadline:
+            _terminate(proc.pid)
+            raise CliError('machines were not all accepting connections after %.0f s; end of %s:\n%s'
+                           % (UP_TIMEOUT + args.boot_delay, state.log_file, _log_tail(state)))
+        time.sleep(0.1)
+    for spec in specs:
+        print('%-16s %-14s %s:%d' % (spec.name, spec.machine_type, spec.address, API_PORT))
+    if not args.maintenance:
+        print('talosconfig: %s' % state.talosconfig)
+    print('fleet running (pid %d, Talos %s%s); stop it with: python -m simulator down --state-dir %s'
+          % (proc.pid, version.tag, ', maintenance mode' if args.maintenance else '', args.state_dir))
+    return 0
+
+
+def _terminate(pid: int, grace: float = DOWN_GRACE) -> None:
+    """SIGTERM, wait up to ``grace`` seconds, then SIGKILL; returns once the process is gone."""
+    for signum, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+        try:
+            os.kill(pid, signum)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            if not process_alive(pid):
+                return
+            time.sleep(0.05)
+    if process_alive(pid):
+        raise CliError('process %d did not exit after SIGKILL' % pid)
+
+
+def cmd_down(args: argparse.Namespace) -> int:
+    state = StateDir(args.state_dir)
+    pid = state.read_pid()
+    if pid is not None and is_fleet_process(pid):
+        _terminate(pid)
+        print('fleet stopped (pid %d)' % pid)
+    else:
+        print('no fleet running in %s' % state.path)
+    _remove(state.pid_file)
+    _remove(state.control_socket)
+    _mark_stopped(state)
+    return 0
+
+
+def _mark_stopped(state: StateDir) -> None:
+    """Leave cluster.json truthful even when the server could not write it (SIGKILL)."""
+    try:
+        with open(state.cluster_file, encoding='utf-8') as f:
+            cluster = json.load(f)
+    except (OSError, ValueError):
+        return
+    for machine in cluster.get('machines', []):
+        machine['state'] = 'stopped'
+    cluster['pid'] = None
+    write_json(state.cluster_file, cluster)
+
+
+def cmd_ctl(args: argparse.Namespace) -> int:
+    state = StateDir(args.state_dir)
+    message = {'op': args.op}
+    if getattr(args, 'machine', None):
+        message['machine'] = args.machine
+    try:
+        reply = control.request(state.control_socket, message)
+    except (FileNotFoundError, ConnectionRefusedError):
+        raise CliError('no fleet running in %s (no control socket)' % state.path) from None
+    print(json.dumps(reply, indent=2))
+    return 0 if reply.get('ok') else 1
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from simulator import daemon  # pylint: disable=import-outside-toplevel  # heavy imports only here
+
+    specs, version = _fleet_plan(args)
+    return daemon.serve(StateDir(args.state_dir), specs, version, args.maintenance, args.boot_delay)
+
+
+COMMANDS = {'up': cmd_up, 'down': cmd_down, 'ctl': cmd_ctl, 'serve': cmd_serve}
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except CliError as exc:
+        print('talos-sim: %s' % exc, file=sys.stderr)
+        return exc.code

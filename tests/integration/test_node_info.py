@@ -1,0 +1,117 @@
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""talos.linux.node_info through the real ansible-playbook, over real gRPC and mTLS to talos-sim."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+
+import pytest
+import yaml
+
+from ansible_collections.talos.linux.plugins.module_utils import _pki
+from ansible_collections.talos.linux.tests.integration.conftest import ansible_playbook, assert_ok, sim, start_fleet
+
+
+def expected_nodes(fleet):
+    return [{'node': m['address'], 'hostname': m['hostname'], 'machine_type': m['type']} for m in fleet.machines]
+
+
+@pytest.mark.parametrize('context, admin', [('sim', True), ('sim-reader', False)])
+def test_every_node_over_mtls(fleet, context, admin):
+    assert_ok(ansible_playbook('node_info_fleet.yml', {
+        'talosconfig': fleet.talosconfig, 'context': context, 'admin': admin, 'version': 'v1.14.0',
+        'expected': expected_nodes(fleet)}))
+
+
+def test_dead_first_endpoint_fails_over(fleet):
+    dead = '127.77.10.250'  # in the fleet's subnet, nothing listens there
+    assert_ok(ansible_playbook('node_info_fleet.yml', {
+        'talosconfig': fleet.talosconfig, 'context': 'sim', 'admin': True, 'version': 'v1.14.0',
+        'endpoints': [dead] + fleet.addresses('controlplane'), 'expected': expected_nodes(fleet)}))
+
+
+def test_stopped_machine_is_reported_and_comes_back_with_new_boot_id(fleet):
+    worker = next(m for m in fleet.machines if m['type'] == 'worker')
+    fleet.ctl('stop', worker['name'])
+    try:
+        assert_ok(ansible_playbook('node_info_unreachable.yml', {
+            'talosconfig': fleet.talosconfig, 'down_node': worker['address']}))
+    finally:
+        fleet.ctl('start', worker['name'])
+    assert_ok(ansible_playbook('node_info_fleet.yml', {
+        'talosconfig': fleet.talosconfig, 'context': 'sim', 'admin': True, 'version': 'v1.14.0',
+        'expected': expected_nodes(fleet)}))
+
+
+@pytest.mark.parametrize('version, subnet', [('v1.14.0', '127.77.11.0/24'), ('v1.13.2', '127.77.13.0/24'),
+                                             ('v1.12.6', '127.77.12.0/24')])
+def test_maintenance_mode_with_insecure(tmp_path, version, subnet):
+    state = str(tmp_path / 'fleet')
+    fleet = start_fleet(state, '--maintenance', '--controlplanes', '1', '--workers', '1', '--talos-version', version,
+                        '--subnet', subnet)
+    try:
+        assert not os.path.exists(fleet.talosconfig)
+        assert_ok(ansible_playbook('node_info_maintenance.yml', {'nodes': fleet.addresses(), 'version': version}))
+    finally:
+        sim('down', '--state-dir', state)
+
+
+def _talosconfig_with_foreign_ca(fleet, path):
+    """The fleet's context, but trusting (and signed by) a CA the fleet never heard of."""
+    with open(fleet.talosconfig, encoding='utf-8') as f:
+        config = yaml.safe_load(f)
+    ca = _pki.generate_ca()
+    client = _pki.issue_certificate(ca, organizations=['os:admin'], client=True)
+    ctx = config['contexts']['sim']
+    ctx.update(ca=base64.b64encode(ca.crt).decode(), crt=base64.b64encode(client.crt).decode(),
+               key=base64.b64encode(client.key).decode())
+    path.write_text(yaml.safe_dump(config))
+    return str(path)
+
+
+def test_wrong_ca_is_a_clear_tls_error(fleet, tmp_path):
+    talosconfig = _talosconfig_with_foreign_ca(fleet, tmp_path / 'talosconfig')
+    endpoint = fleet.addresses('controlplane')[0]
+    assert_ok(ansible_playbook('node_info_fails.yml', {
+        'params': {'talosconfig': talosconfig, 'fail_on_unreachable': True},
+        'message': ['TLS handshake failed', 'server certificate not trusted', 'endpoint %s:' % endpoint]}))
+
+
+@pytest.mark.parametrize('params, message', [
+    ({'talosconfig': '/nonexistent/talosconfig'}, ['talosconfig /nonexistent/talosconfig: file not found']),
+    ({'context': 'nope'}, ["context 'nope' not found", 'sim, sim-reader']),
+    ({'key': '/nonexistent/key.pem'}, ['option key: cannot read the file given: No such file or directory']),
+    ({'crt': '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n'},
+     ['client certificate (crt): cannot parse']),
+    ({'endpoints': ['127.77.10.251'], 'fail_on_unreachable': True},
+     ['no endpoint reachable', 'endpoint 127.77.10.251: connection refused']),
+])
+def test_bad_input_fails_clearly(fleet, params, message):
+    params = dict(params)
+    params.setdefault('talosconfig', fleet.talosconfig)
+    assert_ok(ansible_playbook('node_info_fails.yml', {'params': params, 'message': message}))
+
+
+def test_talosconfig_from_environment(fleet):
+    """No connection options at all: $TALOSCONFIG and its current context are used."""
+    run = ansible_playbook('node_info_fleet.yml', {
+        'talosconfig': '', 'context': '', 'admin': True, 'version': 'v1.14.0', 'expected': expected_nodes(fleet)},
+        env={'TALOSCONFIG': fleet.talosconfig})
+    assert_ok(run)
+
+
+def test_secrets_stay_out_of_output(fleet):
+    with open(fleet.talosconfig, encoding='utf-8') as f:
+        key_b64 = yaml.safe_load(f)['contexts']['sim']['key']
+    key_pem = base64.b64decode(key_b64).decode()
+    run = ansible_playbook('node_info_fleet.yml', {
+        'talosconfig': fleet.talosconfig, 'context': 'sim', 'admin': True, 'version': 'v1.14.0',
+        'key': key_pem, 'expected': expected_nodes(fleet)}, env={'ANSIBLE_VERBOSITY': '3'})
+    assert_ok(run)
+    assert 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER' in run.output, 'module arguments are not in the output'
+    body = key_pem.splitlines()[1]
+    assert body not in run.output and key_b64 not in run.output
+    assert json.dumps(body) not in run.output
