@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Make the collection importable as ``ansible_collections.talos.linux`` straight from the checkout.
 
 The repository root *is* the collection root, so a symlink

@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Command line: ``python -m simulator {up,down,ctl,serve}``."""
 
 from __future__ import annotations
@@ -149,10 +151,12 @@ def cmd_up(args: argparse.Namespace) -> int:
     deadline = time.monotonic() + UP_TIMEOUT + args.boot_delay
     while not _all_up(state, specs):
         if proc.poll() is not None:
+            _remove(state.pid_file)
             raise CliError('the fleet process exited (code %s) before every machine was up; end of %s:\n%s'
                            % (proc.returncode, state.log_file, _log_tail(state)))
         if time.monotonic() > deadline:
             _terminate(proc.pid)
+            _remove(state.pid_file)
             raise CliError('machines were not all accepting connections after %.0f s; end of %s:\n%s'
                            % (UP_TIMEOUT + args.boot_delay, state.log_file, _log_tail(state)))
         time.sleep(0.1)
@@ -214,7 +218,7 @@ def cmd_ctl(args: argparse.Namespace) -> int:
     if getattr(args, 'machine', None):
         message['machine'] = args.machine
     try:
-        reply = control.request(state.control_socket, message)
+        reply = control.send(state.control_socket, message)
     except (FileNotFoundError, ConnectionRefusedError):
         raise CliError('no fleet running in %s (no control socket)' % state.path) from None
     print(json.dumps(reply, indent=2))

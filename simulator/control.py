@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The fleet's control socket: JSON lines over ``DIR/control.sock``.
 
 Each request is one JSON object on one line, ``{"op": NAME, ...arguments}``; each reply is one
@@ -87,7 +89,7 @@ async def serve(fleet: Fleet, path: str) -> asyncio.AbstractServer:
     return server
 
 
-def request(path: str, message: dict[str, Any], timeout: float = 120.0) -> dict[str, Any]:
+def send(path: str, message: dict[str, Any], timeout: float = 120.0) -> dict[str, Any]:
     """Client side: send one request, return the reply (blocking; used by the CLI)."""
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
         sock.settimeout(timeout)

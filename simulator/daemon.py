@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """``python -m simulator serve``: the long-running process that hosts every machine of a fleet."""
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 async def _run(state: StateDir, specs: list[MachineSpec], version: TalosVersion, maintenance: bool,
-               boot_delay: float) -> None:
+               boot_delay: float) -> int:
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -27,6 +29,16 @@ async def _run(state: StateDir, specs: list[MachineSpec], version: TalosVersion,
     fleet.save()
     control_server = await control.serve(fleet, state.control_socket)
     boot = asyncio.ensure_future(fleet.start_all())
+    failures: list[BaseException] = []
+
+    def booted(task: asyncio.Future) -> None:
+        # A machine that can't listen (address taken meanwhile) fails the whole fleet, so `up` reports it.
+        if not task.cancelled() and task.exception() is not None:
+            failures.append(task.exception())
+            log.error('boot failed: %s', task.exception())
+            stopping.set()
+
+    boot.add_done_callback(booted)
     log.info('fleet of %d machine(s) booting (Talos %s%s)', len(specs), version.tag,
              ', maintenance mode' if maintenance else '')
     try:
@@ -41,6 +53,7 @@ async def _run(state: StateDir, specs: list[MachineSpec], version: TalosVersion,
         summary = fleet.describe()
         summary['pid'] = None
         write_json(state.cluster_file, summary)
+    return 1 if failures else 0
 
 
 def serve(state: StateDir, specs: list[MachineSpec], version: TalosVersion, maintenance: bool,
@@ -49,8 +62,7 @@ def serve(state: StateDir, specs: list[MachineSpec], version: TalosVersion, main
     os.makedirs(state.path, exist_ok=True)
     write_atomic(state.pid_file, '%d\n' % os.getpid())
     try:
-        asyncio.run(_run(state, specs, version, maintenance, boot_delay))
+        return asyncio.run(_run(state, specs, version, maintenance, boot_delay))
     except Exception:  # pylint: disable=broad-except  # the log is where `up` looks for the reason
         log.exception('fleet failed')
         return 1
-    return 0

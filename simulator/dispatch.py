@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Every RPC of a machine goes through here: identify the caller, route, authorize, serve.
 
 The order follows Talos: apid works out the caller's roles and routes on ``node`` *before* any
@@ -15,10 +17,8 @@ from typing import TYPE_CHECKING, Any, Optional
 from grpclib.const import Cardinality, Handler, Status
 from grpclib.exceptions import GRPCError
 
-from simulator import api, maintenance
-from simulator.calls import HANDLERS, Call, not_implemented, unknown_service
-from simulator.handlers import cosi as _cosi_handlers  # noqa: F401  pylint: disable=unused-import
-from simulator.handlers import machine as _machine_handlers  # noqa: F401  pylint: disable=unused-import
+from simulator import api, handlers, maintenance
+from simulator.calls import Call, not_implemented, unknown_service
 from simulator.rbac import IMPERSONATOR, READER, ROLE_METADATA_KEY, Authorizer, parse_roles
 from simulator.versions import service_available
 
@@ -115,7 +115,7 @@ class Dispatcher:
             maintenance.check_legacy_surface(method, roles)  # the ≤1.12 maintenance server has no RBAC table
         elif not self.authorizer.allowed(method.path, roles):
             raise GRPCError(Status.PERMISSION_DENIED, NOT_AUTHORIZED)
-        registered = HANDLERS.get(method.path)
+        registered = handlers.lookup(method.path)
         if registered is None:
             raise not_implemented(method)
         call = Call(machine, method, stream, roles)

@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The fleet: its machines, its secrets on disk and the cluster.json that describes it."""
 
 from __future__ import annotations
@@ -19,10 +21,14 @@ log = logging.getLogger(__name__)
 class Fleet:
     def __init__(self, state: StateDir, machines: list[Machine], talosconfig: Optional[str]) -> None:
         self.state = state
-        self.machines = machines
+        self.machines: list[Machine] = []
         self.talosconfig = talosconfig
+        self.add(machines)
+
+    def add(self, machines: list[Machine]) -> None:
         for machine in machines:
-            machine.on_change = self.save
+            machine.on_change = self.save  # cluster.json follows every state change
+            self.machines.append(machine)
 
     @classmethod
     def build(cls, state: StateDir, specs: list[MachineSpec], version: TalosVersion, maintenance: bool,
@@ -39,10 +45,7 @@ class Fleet:
                                                           [s.address for s in specs]), 0o600)
         endpoint = 'https://%s:6443' % controlplanes[0]
         fleet = cls(state, [], talosconfig)
-        fleet.machines = [Machine(spec, version, fleet_secrets, endpoint, fleet.resolve, boot_delay)
-                          for spec in specs]
-        for machine in fleet.machines:
-            machine.on_change = fleet.save
+        fleet.add([Machine(spec, version, fleet_secrets, endpoint, fleet.resolve, boot_delay) for spec in specs])
         return fleet
 
     def resolve(self, target: str) -> str:

@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """YAML written the way Talos's Go code writes it (go-yaml ``Marshal`` defaults).
 
 COSI fills ``Spec.yaml_spec`` with go-yaml's output and clients may compare it byte for byte, so

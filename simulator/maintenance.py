@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Maintenance mode of Talos ≤1.12: a dedicated gRPC server with a fixed, small surface.
 
 From 1.13 on, maintenance mode is apid itself with every caller as os:reader, which the normal

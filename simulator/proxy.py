@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """apid's one-to-one forwarding: a call with ``node: <other machine>`` is relayed over mTLS.
 
 The endpoint machine dials ``<node>:50000`` with its own os:impersonator client certificate,

@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Talos roles and machined's RBAC table (per Talos line); unlisted methods need os:admin."""
 
 from __future__ import annotations

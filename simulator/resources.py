@@ -1,11 +1,11 @@
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """COSI resources a machine exposes, rendered the way Talos does (metadata, YAML and proto specs)."""
 
 from __future__ import annotations
 
 import ipaddress
 from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Sequence
-
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from simulator import goyaml
 from simulator.api import common_pb2, config_pb2, meta_pb2, network_pb2, resource_pb2, runtime_pb2
@@ -131,8 +131,8 @@ class Resource(NamedTuple):
     labels: Optional[dict[str, str]] = None
 
     def to_proto(self) -> Any:
-        created = Timestamp()
-        created.FromNanoseconds(int(self.created * 1e9))
+        nanos = int(self.created * 1e9)
+        created = {'seconds': nanos // 10**9, 'nanos': nanos % 10**9}
         metadata = resource_pb2.Metadata(
             namespace=self.namespace, type=self.type, id=self.id, version=str(self.version), owner=self.owner,
             phase='running', created=created, updated=created,

@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Talos-shaped key material and configuration for a fleet: OS CA, apid and client certificates,
 talosconfig and a per-machine v1alpha1 machine config."""
 

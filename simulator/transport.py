@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A grpclib Server that can drop its connections and checks client certificates like apid.
 
 grpclib's ``Server.close()`` stops listening and cancels handlers but leaves accepted connections

@@ -11,6 +11,8 @@ from typing import Any
 
 # gRPC status codes a caller may retry for a read-only call.
 RETRYABLE_CODES = frozenset(['UNAVAILABLE'])
+# gRPC status codes meaning the node could not be reached (as opposed to refusing the call).
+UNREACHABLE_CODES = frozenset(['UNAVAILABLE', 'DEADLINE_EXCEEDED'])
 
 
 class TalosError(Exception):
@@ -43,6 +45,10 @@ class TalosError(Exception):
     @property
     def retryable(self) -> bool:
         return self.code in RETRYABLE_CODES
+
+    @property
+    def unreachable(self) -> bool:
+        return self.code in UNREACHABLE_CODES
 
     def to_dict(self) -> dict[str, Any]:
         return {'msg': str(self), 'grpc_code': self.code, 'node': self.node, 'endpoint': self.endpoint}

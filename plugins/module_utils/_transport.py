@@ -35,7 +35,7 @@ from ansible_collections.talos.linux.plugins.module_utils import _tls
 T = TypeVar('T')
 CONNECT_TIMEOUT = 10.0  # per endpoint, so a dead first endpoint does not eat the whole deadline
 RETRIES = 3
-BACKOFF = 0.5
+BACKOFF = 0.25
 FANOUT_LIMIT = 32
 
 

@@ -31,6 +31,7 @@ options:
     description:
       - Fail when a node cannot be reached. By default an unreachable node is reported in the result
         with RV(nodes[].reachable=false) and its error.
+      - Other errors (a certificate fingerprint that does not match, a refused call) always fail.
     type: bool
     default: false
 attributes:
@@ -78,7 +79,7 @@ nodes:
   elements: dict
   contains:
     node:
-      description: The node as addressed (V(null) for the node behind the endpoint).
+      description: The node as addressed; the endpoint when no node was given.
       type: str
       sample: 10.5.0.2
     reachable:
@@ -163,12 +164,14 @@ def main() -> None:
     report, failed = [], []
     for node, result in results.items():
         if isinstance(result, Exception):
+            if not result.unreachable or talos.params['fail_on_unreachable']:
+                talos.fail(result, nodes=report)
             failed.append(node)
             report.append(unreachable(node, result))
-            if talos.params['fail_on_unreachable']:
-                talos.fail(result, nodes=report)
         else:
             report.append(result)
+    for entry in report:
+        entry['node'] = entry['node'] or settings.endpoints[0]
     talos.module.exit_json(changed=False, nodes=report, unreachable_nodes=failed)
 
 

@@ -5,14 +5,31 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
+import socket
+import ssl
 
 import pytest
 import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
 from ansible_collections.talos.linux.plugins.module_utils import _pki
 from ansible_collections.talos.linux.tests.integration.conftest import ansible_playbook, assert_ok, sim, start_fleet
+
+
+def server_key_fingerprint(address):
+    """base64 SHA-256 of the server certificate's public key, read off a plain TLS handshake."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    with socket.create_connection((address, 50000), timeout=10) as raw, ctx.wrap_socket(raw) as tls:
+        der = tls.getpeercert(binary_form=True)
+    spki = x509.load_der_x509_certificate(der).public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return base64.b64encode(hashlib.sha256(spki).digest()).decode()
 
 
 def expected_nodes(fleet):
@@ -54,7 +71,8 @@ def test_maintenance_mode_with_insecure(tmp_path, version, subnet):
                         '--subnet', subnet)
     try:
         assert not os.path.exists(fleet.talosconfig)
-        assert_ok(ansible_playbook('node_info_maintenance.yml', {'nodes': fleet.addresses(), 'version': version}))
+        assert_ok(ansible_playbook('node_info_maintenance.yml', {
+            'nodes': fleet.addresses(), 'version': version, 'fingerprint': server_key_fingerprint(fleet.addresses()[0])}))
     finally:
         sim('down', '--state-dir', state)
 

@@ -114,6 +114,7 @@ async def _call(address: str, ssl_ctx, method, request, metadata: Optional[Seque
         channel.close()
 
 
-def rpc(address: str, ssl_ctx, method, request, metadata: Optional[Sequence[tuple[str, str]]] = None) -> list:
-    """Call a unary or server-streaming method; every reply message, or the GRPCError/OSError raised."""
+def rpc(address: str, ssl_ctx, method, request=None, metadata: Optional[Sequence[tuple[str, str]]] = None) -> list:
+    """Call a unary or server-streaming method (default: empty request); every reply message."""
+    request = method.request() if request is None else request
     return asyncio.run(_call(address, ssl_ctx, method, request, metadata))

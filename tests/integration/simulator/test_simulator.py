@@ -9,7 +9,6 @@ import ssl
 import time
 
 import pytest
-from google.protobuf import empty_pb2
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError, StreamTerminatedError
 
@@ -35,33 +34,34 @@ def get(namespace: str, resource_type: str, resource_id: str):
     return State.Get, state_pb2.GetRequest(namespace=namespace, type=resource_type, id=resource_id)
 
 
-def boot_id(address: str, tls) -> str:
-    data = rpc(address, tls, MachineService.Read, machine_pb2.ReadRequest(path=BOOT_ID))
+def boot_id(address: str, tls, node: str = '') -> str:
+    data = rpc(address, tls, MachineService.Read, machine_pb2.ReadRequest(path=BOOT_ID),
+               [('node', node)] if node else None)
     return b''.join(d.bytes for d in data).decode().strip()
 
 
-@pytest.mark.parametrize('context, rbac', [('sim', True), ('sim-reader', True)])
-def test_version_over_mtls(sim_fleet, context, rbac):
-    reply = rpc(sim_fleet.address('talos-cp-1'), sim_fleet.tls(context), MachineService.Version, empty_pb2.Empty())
+@pytest.mark.parametrize('context', ['sim', 'sim-reader'])
+def test_version_over_mtls(sim_fleet, context):
+    reply = rpc(sim_fleet.address('talos-cp-1'), sim_fleet.tls(context), MachineService.Version)
     version = reply[0].messages[0]
     assert version.version.tag == 'v1.14.0'
     assert (version.version.os, version.version.arch) == ('linux', 'amd64')
     assert (version.platform.name, version.platform.mode) == ('metal', 'metal')
-    assert version.features.rbac is rbac
+    assert version.features.rbac is True
 
 
 def test_node_metadata_proxies_to_the_worker(sim_fleet):
     cp, worker = sim_fleet.address('talos-cp-1'), sim_fleet.address('talos-worker-1')
     for node in (worker, 'talos-worker-1'):
-        reply = rpc(cp, sim_fleet.tls(), MachineService.Hostname, empty_pb2.Empty(), [('node', node)])
+        reply = rpc(cp, sim_fleet.tls(), MachineService.Hostname, metadata=[('node', node)])
         assert reply[0].messages[0].hostname == 'talos-worker-1'
     # Server streaming through the proxy, and the worker's own RBAC applies to the proxied reader.
-    assert boot_id(cp, sim_fleet.tls()) != ''
+    assert boot_id(cp, sim_fleet.tls(), worker) == boot_id(worker, sim_fleet.tls()) != boot_id(cp, sim_fleet.tls())
     err = grpc_error(rpc, cp, sim_fleet.tls('sim-reader'), MachineService.Read,
                      machine_pb2.ReadRequest(path=BOOT_ID), [('node', worker)])
     assert (err.status, err.message) == (Status.PERMISSION_DENIED, 'not authorized')
-    err = grpc_error(rpc, cp, sim_fleet.tls(), MachineService.Version, empty_pb2.Empty(),
-                     [('node', worker), ('node', cp)])
+    err = grpc_error(rpc, cp, sim_fleet.tls(), MachineService.Version,
+                     metadata=[('node', worker), ('node', cp)])
     assert (err.status, err.message) == (Status.INVALID_ARGUMENT, 'node metadata must be single-valued')
 
 
@@ -94,7 +94,7 @@ def test_client_certificate_from_another_ca_is_refused(sim_fleet):
     with open(os.path.join(sim_fleet.state_dir, 'secrets', 'os-ca.crt'), 'rb') as f:
         tls = client_context(f.read(), cert.crt, cert.key)
     with pytest.raises((ssl.SSLError, ConnectionError, StreamTerminatedError)):
-        rpc(sim_fleet.address('talos-cp-1'), tls, MachineService.Version, empty_pb2.Empty())
+        rpc(sim_fleet.address('talos-cp-1'), tls, MachineService.Version)
 
 
 def test_stop_refuses_connections_and_start_gives_a_new_boot_id(sim_fleet):
@@ -103,19 +103,21 @@ def test_stop_refuses_connections_and_start_gives_a_new_boot_id(sim_fleet):
     assert sim_fleet.ctl('stop', 'talos-worker-1')['machine']['state'] == 'stopped'
     try:
         with pytest.raises(ConnectionRefusedError):
-            rpc(worker, sim_fleet.tls(), MachineService.Version, empty_pb2.Empty())
-        err = grpc_error(rpc, cp, sim_fleet.tls(), MachineService.Version, empty_pb2.Empty(), [('node', worker)])
+            rpc(worker, sim_fleet.tls(), MachineService.Version)
+        err = grpc_error(rpc, cp, sim_fleet.tls(), MachineService.Version, metadata=[('node', worker)])
         assert err.status == Status.UNAVAILABLE and worker in err.message
     finally:
         assert sim_fleet.ctl('start', 'talos-worker-1')['machine']['state'] == 'running'
-    assert boot_id(worker, sim_fleet.tls()) != before
+    after = boot_id(worker, sim_fleet.tls())
+    assert after != before
+    assert boot_id(cp, sim_fleet.tls(), worker) == after  # the endpoint reconnects to the rebooted machine
 
 
 def test_maintenance_v1_14(sim_maintenance_114):
     fleet = sim_maintenance_114
     address = fleet.address('talos-cp-1')
     assert fleet.cluster['talosconfig'] is None and fleet.cluster['machines'][0]['state'] == 'maintenance'
-    version = rpc(address, insecure_client_context(), MachineService.Version, empty_pb2.Empty())[0].messages[0]
+    version = rpc(address, insecure_client_context(), MachineService.Version)[0].messages[0]
     assert version.version.tag == 'v1.14.0' and not version.HasField('features')
     err = grpc_error(rpc, address, insecure_client_context(), *get(*MACHINE_CONFIG))
     assert err.status == Status.PERMISSION_DENIED
@@ -128,11 +130,11 @@ def test_maintenance_v1_14(sim_maintenance_114):
 
 def test_maintenance_v1_12(sim_maintenance_112):
     address = sim_maintenance_112.address('talos-cp-1')
-    err = grpc_error(rpc, address, insecure_client_context(), MachineService.Version, empty_pb2.Empty())
+    err = grpc_error(rpc, address, insecure_client_context(), MachineService.Version)
     assert (err.status, err.message) == (Status.UNIMPLEMENTED, 'API is not implemented in maintenance mode')
     reply = rpc(address, insecure_client_context(), *get('runtime', 'Versions.runtime.talos.dev', 'version'))
     assert reply[0].resource.spec.yaml_spec == 'name: Talos\nversion: v1.12.4\n'
-    err = grpc_error(rpc, address, insecure_client_context(), MachineService.Hostname, empty_pb2.Empty())
+    err = grpc_error(rpc, address, insecure_client_context(), MachineService.Hostname)
     assert err.status == Status.UNIMPLEMENTED
 
 
