@@ -152,7 +152,7 @@ def generate_ca(organization: str = 'talos', common_name: str | None = None, alg
 def issue_certificate(ca: CertAndKey, *, common_name: str | None = None, organizations: Sequence[str] = (),
                       client: bool = False, server: bool = False, sans: Sequence[str] = (),
                       lifetime: datetime.timedelta = CERT_LIFETIME) -> CertAndKey:
-    """A leaf certificate signed by ``ca``, with a key of the CA's algorithm (as Talos does).
+    """A leaf certificate signed by ``ca``: an Ed25519 key under an Ed25519 CA, else ECDSA P-256 (as Talos does).
 
     ``sans`` mixes IP addresses and DNS names. Client certificates carry the roles as Organization
     values and ExtKeyUsage ClientAuth only, which Talos requires.
@@ -179,8 +179,9 @@ def issue_certificate(ca: CertAndKey, *, common_name: str | None = None, organiz
         .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
                                      data_encipherment=False, key_agreement=False, key_cert_sign=False,
                                      crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
-        .add_extension(x509.ExtendedKeyUsage(usages), critical=False)
     )
+    if usages:  # RFC 5280: an ExtendedKeyUsage extension lists at least one usage
+        builder = builder.add_extension(x509.ExtendedKeyUsage(usages), critical=False)
     alt_names = []
     for san in sans:
         try:

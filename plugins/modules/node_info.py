@@ -17,9 +17,11 @@ description:
   - Reads only what the client certificate's role allows; a field the node does not disclose is V(null)
     (for example the boot ID needs C(os:admin)).
 author:
-  - talos.linux contributors
+  - Talos Linux Ansible collection contributors (@talos-linux)
 extends_documentation_fragment:
   - talos.linux.connection
+  - talos.linux.attributes
+  - talos.linux.attributes.actiongroup_talos
 options:
   nodes:
     description:
@@ -43,10 +45,6 @@ attributes:
   idempotent:
     support: full
     details: Never changes anything.
-  action_group:
-    support: full
-    membership:
-      - talos.linux.talos
 '''
 
 EXAMPLES = r'''

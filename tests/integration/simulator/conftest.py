@@ -65,7 +65,7 @@ class SimFleet:
 
 def start_sim_fleet(state_dir: str, *args: str) -> SimFleet:
     """`up` on a random loopback /24, retrying when another fleet already holds it."""
-    for _ in range(5):
+    for _attempt in range(5):
         subnet = '127.%d.%d.0/24' % (random.randint(100, 199), random.randint(0, 255))
         proc = run_sim('up', '--state-dir', state_dir, '--subnet', subnet, *args, check=False)
         if proc.returncode == 0:

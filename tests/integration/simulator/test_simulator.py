@@ -141,10 +141,12 @@ def test_maintenance_v1_12(sim_maintenance_112):
 def test_up_refuses_a_running_state_dir_and_down_leaves_no_process(tmp_path):
     state_dir = str(tmp_path / 'sim')
     fleet = start_sim_fleet(state_dir, '--maintenance')
-    pid = fleet.pid
-    again = run_sim('up', '--state-dir', state_dir, '--subnet', fleet.subnet, check=False)
-    assert again.returncode != 0 and 'already running' in again.stderr
-    run_sim('down', '--state-dir', state_dir)
+    try:
+        pid = fleet.pid
+        again = run_sim('up', '--state-dir', state_dir, '--subnet', fleet.subnet, check=False)
+        assert again.returncode != 0 and 'already running' in again.stderr
+    finally:
+        run_sim('down', '--state-dir', state_dir)
     assert not _alive(pid)
     assert fleet.cluster['pid'] is None and {m['state'] for m in fleet.cluster['machines']} == {'stopped'}
     assert run_sim('down', '--state-dir', state_dir).returncode == 0  # nothing running is fine too
