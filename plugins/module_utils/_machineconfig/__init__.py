@@ -1,0 +1,1 @@
+"""Native implementation of Talos machine-config generation, patching, diffing and secrets bundles."""

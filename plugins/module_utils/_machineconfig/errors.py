@@ -1,0 +1,25 @@
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Exceptions of the machine-config package; all are ValueErrors so callers can treat bad input alike."""
+
+from __future__ import annotations
+
+
+class MachineConfigError(ValueError):
+    """Base class: input that cannot be turned into a Talos machine configuration."""
+
+
+class ConfigError(MachineConfigError):
+    """A machine configuration (or a patch) that does not load: bad YAML, unknown field or document."""
+
+
+class PatchError(MachineConfigError):
+    """A patch that cannot be loaded or applied."""
+
+
+class ContractError(MachineConfigError):
+    """An unknown or unsupported Talos version contract."""
+
+
+class SecretsError(MachineConfigError):
+    """A secrets bundle that is missing, malformed or invalid."""
