@@ -13,6 +13,7 @@ from ansible_collections.talos.linux.plugins.module_utils._api.cosi.v1alpha1 imp
 from ansible_collections.talos.linux.plugins.module_utils._api.machine import image_grpc, lifecycle_grpc
 from ansible_collections.talos.linux.plugins.module_utils._api.machine import machine_grpc, machine_pb2
 from ansible_collections.talos.linux.plugins.module_utils._api.resource.config import config_pb2
+from ansible_collections.talos.linux.plugins.module_utils._api.resource.definitions.cluster import cluster_pb2
 from ansible_collections.talos.linux.plugins.module_utils._api.resource.definitions.network import network_pb2
 from ansible_collections.talos.linux.plugins.module_utils._api.resource.definitions.runtime import runtime_pb2
 from ansible_collections.talos.linux.plugins.module_utils._api.storage import storage_grpc
@@ -30,7 +31,7 @@ SERVICES = (MachineService, LifecycleService, ImageService, StorageService, Clus
 __all__ = [
     'SERVICES', 'MachineService', 'LifecycleService', 'ImageService', 'StorageService', 'ClusterService', 'State',
     'RpcMethod', 'methods', 'common_pb2', 'machine_pb2', 'meta_pb2', 'resource_pb2', 'state_pb2', 'config_pb2',
-    'network_pb2', 'runtime_pb2',
+    'network_pb2', 'runtime_pb2', 'cluster_pb2',
 ]
 
 

@@ -28,6 +28,7 @@ class Fleet:
     def add(self, machines: list[Machine]) -> None:
         for machine in machines:
             machine.on_change = self.save  # cluster.json follows every state change
+            machine.peers = lambda: self.machines
             self.machines.append(machine)
 
     @classmethod

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import string
 import time
 import uuid
 from typing import Any, Callable, Optional
@@ -21,6 +23,19 @@ from simulator.transport import SimServer
 from simulator.versions import TalosVersion
 
 log = logging.getLogger(__name__)
+
+
+BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
+
+
+def new_node_id() -> str:
+    """A discovery node ID as Talos makes them: 32 random bytes in base62 (about 43 characters)."""
+    number = int.from_bytes(os.urandom(32), 'big')
+    digits = []
+    while number:
+        number, rest = divmod(number, 62)
+        digits.append(BASE62[rest])
+    return ''.join(reversed(digits)) or '0'
 
 
 class Machine:
@@ -49,6 +64,8 @@ class Machine:
             _ca, self.server_cert = secrets.maintenance_certificate(self.hostname, self.address)
             client_ca = None
         self.server_ssl = server_context(self.server_cert.crt, self.server_cert.key, client_ca)
+        self.node_id = new_node_id()
+        self.peers: Callable[[], list['Machine']] = lambda: [self]  # the fleet replaces this
         self.boot_id = ''
         self.booted_at = 0.0
         self.running = False

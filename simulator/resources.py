@@ -8,7 +8,7 @@ import ipaddress
 from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Sequence
 
 from simulator import goyaml
-from simulator.api import common_pb2, config_pb2, meta_pb2, network_pb2, resource_pb2, runtime_pb2
+from simulator.api import cluster_pb2, common_pb2, config_pb2, meta_pb2, network_pb2, resource_pb2, runtime_pb2
 
 if TYPE_CHECKING:
     from simulator.machine import Machine
@@ -114,6 +114,9 @@ TYPES = (
                  (('Hostname', '{.hostname}'), ('Domainname', '{.domainname}'))),
     ResourceType('NodeAddresses.net.talos.dev', 'NodeAddress', 'network', (),
                  (('Addresses', '{.addresses}'), ('SortAlgorithm', '{.sortAlgorithm}'))),
+    ResourceType('Members.cluster.talos.dev', 'Member', 'cluster', (),
+                 (('Hostname', '{.hostname}'), ('Machine Type', '{.machineType}'), ('OS', '{.operatingSystem}'),
+                  ('Addresses', '{.addresses}'))),
 )
 DEFINITIONS = {t.id: t for t in TYPES}
 
@@ -162,6 +165,36 @@ def _node_addresses(machine: 'Machine', created: float) -> list[Resource]:
             for id_ in ('accumulative', 'current', 'default', 'routed')]
 
 
+# Members' machine types as the enums proto numbers them.
+MEMBER_TYPES = {'controlplane': 2, 'worker': 3}
+KUBE_API_PORT = 6443
+
+
+def _members(machine: 'Machine', created: float) -> list[Resource]:
+    """Cluster discovery: every configured machine of the fleet, up or down (the registry remembers)."""
+    out = []
+    for peer in machine.peers():
+        if not peer.configured:
+            continue
+        spec: dict[str, Any] = {
+            'nodeId': peer.node_id,
+            'addresses': [peer.address],
+            'hostname': peer.hostname,
+            'machineType': peer.planned_type,
+            'operatingSystem': 'Talos (%s)' % peer.version.tag,
+        }
+        proto = cluster_pb2.MemberSpec(
+            node_id=peer.node_id, addresses=[common_pb2.NetIP(ip=ipaddress.ip_address(peer.address).packed)],
+            hostname=peer.hostname, machine_type=MEMBER_TYPES[peer.planned_type],
+            operating_system=spec['operatingSystem'])
+        if peer.planned_type == 'controlplane':
+            spec['controlPlane'] = {'apiServerPort': KUBE_API_PORT}
+            proto.control_plane.api_server_port = KUBE_API_PORT
+        out.append(Resource('cluster', 'Members.cluster.talos.dev', peer.node_id, spec, proto.SerializeToString(),
+                            'cluster.MemberController', created=created))
+    return out
+
+
 def machine_resources(machine: 'Machine') -> list[Resource]:
     """Everything the machine serves through COSI right now."""
     booted = machine.booted_at
@@ -187,6 +220,8 @@ def machine_resources(machine: 'Machine') -> list[Resource]:
                  'network.HostnameSpecController', created=booted),
     ]
     out += _node_addresses(machine, booted)
+    if machine.configured:
+        out += _members(machine, booted)
     if machine.config_yaml is not None:
         config_proto = config_pb2.MachineConfigSpec(yaml_marshalled=machine.config_yaml.encode()).SerializeToString()
         for id_ in ('persistent', 'v1alpha1'):

@@ -13,7 +13,6 @@ facts (names, order, tags) are extracted. Run again when upstream adds fields:
 from __future__ import annotations
 
 import os
-import pprint
 import re
 import subprocess
 import sys
@@ -35,6 +34,29 @@ MERGERS the list types with a keyed merge and their key field.
 # fmt: off
 # pylint: disable=line-too-long
 '''
+
+
+def format_types(types: dict) -> str:
+    """One type per line, one struct field per line: pycodestyle-clean and easy to diff."""
+    lines = ['{']
+    for name in sorted(types):
+        kind, body = types[name]
+        if kind == 'struct' and body:
+            lines.append('    %r: (%r, [' % (name, kind))
+            lines += ['        %r,' % (field,) for field in body]
+            lines.append('    ]),')
+        else:
+            lines.append('    %r: (%r, %r),' % (name, kind, body))
+    lines.append('}')
+    return '\n'.join(lines)
+
+
+def format_mapping(mapping: dict) -> str:
+    return '{\n' + ''.join('    %r: %r,\n' % (k, mapping[k]) for k in sorted(mapping)) + '}'
+
+
+def format_list(items: list) -> str:
+    return '[\n' + ''.join('    %r,\n' % item for item in items) + ']'
 
 
 def git(repo: str, *args: str) -> str:
@@ -156,10 +178,10 @@ def main() -> None:
     with open(OUT, 'w', encoding='utf-8') as f:
         f.write(HEADER)
         f.write('SOURCE_COMMIT = %r\n\n' % sha)
-        f.write('TYPES = %s\n\n' % pprint.pformat(types, width=160))
-        f.write('KINDS = %s\n\n' % pprint.pformat(kinds, width=160))
-        f.write('CUSTOM = %s\n\n' % pprint.pformat(sorted(custom), width=160))
-        f.write('MERGERS = %s\n' % pprint.pformat(sorted(mergers), width=160))
+        f.write('TYPES = %s\n\n' % format_types(types))
+        f.write('KINDS = %s\n\n' % format_mapping(kinds))
+        f.write('CUSTOM = %s\n\n' % format_list(sorted(custom)))
+        f.write('MERGERS = %s\n' % format_list(sorted(mergers)))
 
 
 if __name__ == '__main__':

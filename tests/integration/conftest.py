@@ -68,9 +68,9 @@ class PlaybookRun:
 
 
 def ansible_playbook(name: str, extra_vars: dict | None = None, env: dict | None = None,
-                     check: bool = False) -> PlaybookRun:
-    """Run tests/integration/playbooks/<name> with the real ansible-playbook on localhost."""
-    cmd = [os.path.join(VENV_BIN, 'ansible-playbook'), '-i', 'localhost,', os.path.join(PLAYBOOKS, name)]
+                     check: bool = False, inventory: str = 'localhost,') -> PlaybookRun:
+    """Run tests/integration/playbooks/<name> with the real ansible-playbook (on localhost by default)."""
+    cmd = [os.path.join(VENV_BIN, 'ansible-playbook'), '-i', inventory, os.path.join(PLAYBOOKS, name)]
     if extra_vars:
         cmd += ['-e', json.dumps(extra_vars)]
     if check:
