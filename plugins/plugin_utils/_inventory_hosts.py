@@ -47,9 +47,8 @@ async def _discover(options: dict[str, Any], static: list[str]) -> tuple[dict[st
             if isinstance(info, TalosError):
                 notes.append('node %s did not answer: %s' % (address, info))
                 continue
-            machines[address].update({k: v for k, v in (('hostname', info['hostname']),
-                                                         ('machine_type', info['machine_type']),
-                                                         ('version', info['version'])) if v})
+            told = {key: info[key] for key in ('hostname', 'machine_type', 'version') if info[key]}
+            machines[address].update(told)
     return machines, notes
 
 

@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 
-import pytest
 import yaml
 
 from ansible_collections.talos.linux.plugins.module_utils import _pki
@@ -183,5 +182,3 @@ def test_docs_render():
                           capture_output=True, text=True, env=env, check=False, cwd=REPO)
     assert proc.returncode == 0, proc.stderr
     assert 'discover' in proc.stdout and 'insecure_nodes' in proc.stdout
-
-
