@@ -10,7 +10,7 @@ import os
 import string
 import time
 import uuid
-from typing import Any, Callable, Optional
+from typing import Any, Awaitable, Callable, Optional
 
 from ansible_collections.talos.linux.plugins.module_utils._pki import CertAndKey
 from ansible_collections.talos.linux.plugins.module_utils._tls import server_context
@@ -73,6 +73,10 @@ class Machine:
         self._server: Optional[SimServer] = None
         self._lock = asyncio.Lock()
         self.on_change: Callable[[], None] = lambda: None
+        # Subsystems (etcd, services, ...) follow the machine's power state through these hooks:
+        # boot hooks run after the listener is up, shutdown hooks before it closes, in order.
+        self.boot_hooks: list[Callable[['Machine'], Awaitable[None]]] = []
+        self.shutdown_hooks: list[Callable[['Machine'], Awaitable[None]]] = []
 
     @property
     def configured(self) -> bool:
@@ -106,6 +110,8 @@ class Machine:
             self._server = server
             self.running = True
             log.info('%s: up on %s:%d (%s, boot id %s)', self.name, self.address, API_PORT, self.state, self.boot_id)
+            for hook in self.boot_hooks:
+                await hook(self)
         self.on_change()
 
     async def stop(self) -> None:
@@ -113,6 +119,8 @@ class Machine:
         async with self._lock:
             if not self.running:
                 return
+            for hook in self.shutdown_hooks:
+                await hook(self)
             self.running = False
             if self._server is not None:
                 await self._server.drop()
