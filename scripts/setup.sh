@@ -29,8 +29,11 @@ stamp=$VENV/.requirements.sha256
 want=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
 if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
   echo "setup: installing Python requirements into $VENV"
-  $VENV/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-  $VENV/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+  # (this machine's pip configuration names local mirrors that may be absent: drop those warnings)
+  $VENV/bin/python -m pip install -q --disable-pip-version-check --upgrade pip \
+    2> >(grep -v 'is ignored: it is neither a file nor a directory' >&2)
+  $VENV/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt \
+    2> >(grep -v 'is ignored: it is neither a file nor a directory' >&2)
   echo "$want" > "$stamp"
 fi
 
