@@ -5,13 +5,13 @@ PY := $(VENV)/bin/python
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.build/collections
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup test unit integration sanity proto demo bench clean
+.PHONY: setup test unit integration sanity lint proto demo bench clean
 
 setup:
 	@scripts/setup.sh
 
-## test: every check CI runs (sanity, then unit and integration tests against talos-sim)
-test: setup sanity
+## test: every check CI runs (sanity, lint, then unit and integration tests against talos-sim)
+test: setup sanity lint
 	$(PY) -m pytest tests/unit tests/integration
 
 unit: setup
@@ -22,6 +22,10 @@ integration: setup
 
 sanity: setup
 	scripts/sanity.sh
+
+## lint: ansible-lint (production profile) on roles and playbooks
+lint: setup
+	$(VENV)/bin/ansible-lint --nocolor playbooks/ $(wildcard roles/)
 
 ## proto: regenerate plugins/module_utils/_api from proto/
 proto: setup
