@@ -65,6 +65,7 @@ class Machine:
             client_ca = None
         self.server_ssl = server_context(self.server_cert.crt, self.server_cert.key, client_ca)
         self.node_id = new_node_id()
+        self.meta: dict[int, bytes] = {}  # the META partition: survives reboots
         self.peers: Callable[[], list['Machine']] = lambda: [self]  # the fleet replaces this
         self.boot_id = ''
         self.booted_at = 0.0
@@ -77,6 +78,7 @@ class Machine:
         # boot hooks run after the listener is up, shutdown hooks before it closes, in order.
         self.boot_hooks: list[Callable[['Machine'], Awaitable[None]]] = []
         self.shutdown_hooks: list[Callable[['Machine'], Awaitable[None]]] = []
+        self.etcd: Any = None  # simulator.etcd.EtcdMember on control planes (simulator.etcd.attach)
 
     @property
     def configured(self) -> bool:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Sequence
 
 from simulator import goyaml
 from simulator.api import cluster_pb2, common_pb2, config_pb2, meta_pb2, network_pb2, resource_pb2, runtime_pb2
+from simulator.lifecycle import lifecycle_of
 
 if TYPE_CHECKING:
     from simulator.machine import Machine
@@ -114,6 +115,9 @@ TYPES = (
                  (('Hostname', '{.hostname}'), ('Domainname', '{.domainname}'))),
     ResourceType('NodeAddresses.net.talos.dev', 'NodeAddress', 'network', (),
                  (('Addresses', '{.addresses}'), ('SortAlgorithm', '{.sortAlgorithm}'))),
+    ResourceType('MetaKeys.runtime.talos.dev', 'MetaKey', 'runtime', ('meta',), (('Value', '{.value}'),)),
+    ResourceType('ExtensionStatuses.runtime.talos.dev', 'ExtensionStatus', 'runtime', ('extensions',),
+                 (('Name', '{.metadata.name}'), ('Version', '{.metadata.version}'))),
     ResourceType('Members.cluster.talos.dev', 'Member', 'cluster', (),
                  (('Hostname', '{.hostname}'), ('Machine Type', '{.machineType}'), ('OS', '{.operatingSystem}'),
                   ('Addresses', '{.addresses}'))),
@@ -195,13 +199,36 @@ def _members(machine: 'Machine', created: float) -> list[Resource]:
     return out
 
 
+def _meta_keys(machine: 'Machine', created: float) -> list[Resource]:
+    return [Resource('runtime', 'MetaKeys.runtime.talos.dev', '0x%02x' % key,
+                     {'value': value.decode('utf-8', 'replace')},
+                     runtime_pb2.MetaKeySpec(value=value.decode('utf-8', 'replace')).SerializeToString(),
+                     'runtime.MetaKeyController', created=created)
+            for key, value in sorted(machine.meta.items())]
+
+
+def _extensions(schematic: Optional[str], created: float) -> list[Resource]:
+    """Image Factory installs carry a virtual extension named "schematic" whose version is the schematic ID."""
+    if not schematic:
+        return []
+    spec = {'image': '0.sqsh', 'metadata': {
+        'name': 'schematic', 'version': schematic, 'author': 'Image Factory',
+        'description': 'This extension contains the schematic ID of the image.',
+        'compatibility': {'talos': {'version': ''}}}}
+    # Talos encodes this spec with its own protobuf tags (no .proto file): clients read the YAML.
+    return [Resource('runtime', 'ExtensionStatuses.runtime.talos.dev', '0', spec, b'',
+                     'runtime.ExtensionStatusController', created=created)]
+
+
 def machine_resources(machine: 'Machine') -> list[Resource]:
     """Everything the machine serves through COSI right now."""
     booted = machine.booted_at
-    stage = 'running' if machine.configured else 'maintenance'
-    status_spec = {'stage': stage, 'status': {'ready': True, 'unmetConditions': []}}
+    lifecycle = lifecycle_of(machine)
+    unmet = [{'name': item['name'], 'reason': item['reason']} for item in lifecycle.unmet]
+    status_spec = {'stage': lifecycle.stage, 'status': {'ready': lifecycle.ready, 'unmetConditions': unmet}}
     status_proto = runtime_pb2.MachineStatusSpec(
-        stage=MACHINE_STAGES.index(stage), status=runtime_pb2.MachineStatusStatus(ready=True),
+        stage=MACHINE_STAGES.index(lifecycle.stage), status=runtime_pb2.MachineStatusStatus(
+            ready=lifecycle.ready, unmet_conditions=[runtime_pb2.UnmetCondition(**item) for item in unmet]),
     ).SerializeToString()
     out = _meta_resources(booted)
     out += [
@@ -220,6 +247,8 @@ def machine_resources(machine: 'Machine') -> list[Resource]:
                  'network.HostnameSpecController', created=booted),
     ]
     out += _node_addresses(machine, booted)
+    out += _extensions(lifecycle.current.schematic, booted)
+    out += _meta_keys(machine, booted)
     if machine.configured:
         out += _members(machine, booted)
     if machine.config_yaml is not None:

@@ -15,7 +15,7 @@ options:
       - Path of the talosconfig file to read the context from.
       - When unset, the first of these is used, in this order; E(TALOSCONFIG), C($XDG_CONFIG_HOME/talos/config.yaml) if it
         exists, C($TALOS_HOME/config) if it exists, C(~/.talos/config).
-      - Not read at all when O(endpoints), O(ca), O(crt) and O(key) are all given, or with O(insecure=true)
+      - Not read at all when O(endpoints), O(ca), O(client_cert) and O(client_key) are all given, or with O(insecure=true)
         and no O(context).
     type: path
   context:
@@ -36,13 +36,13 @@ options:
       - CA certificate that signed the Talos API server certificates, as PEM text or a file path.
       - Overrides the context's C(ca).
     type: str
-  crt:
+  client_cert:
     description:
       - Client certificate, as PEM text or a file path. Its Organization values are the Talos roles
         (C(os:admin), C(os:operator), C(os:reader), ...).
       - Overrides the context's C(crt).
     type: str
-  key:
+  client_key:
     description:
       - Client private key, as PEM text or a file path. Talos's C(ED25519 PRIVATE KEY) PEM form is accepted.
       - Overrides the context's C(key).

@@ -71,20 +71,31 @@ def read_pem_option(name: str, value: str | None) -> bytes | None:
             return f.read()
     except OSError as exc:
         # The key option is no_log: Ansible would mask its value (the path) anyway.
-        shown = 'the file given' if name == 'key' else path
+        shown = 'the file given' if name == 'client_key' else path
         raise TalosError('option %s: cannot read %s: %s' % (name, shown, exc.strerror or exc)) from None
 
 
-def _validate_material(settings: ConnectionSettings, source: str) -> None:
-    try:
-        if settings.ca:
-            load_certificates(settings.ca, '%s CA certificate (ca)' % source)
-        if settings.crt:
-            load_certificates(settings.crt, '%s client certificate (crt)' % source)
-        if settings.key:
-            load_private_key(settings.key, '%s client key (key)' % source)
-    except PKIError as exc:
-        raise TalosError(str(exc)) from None
+# (settings field, connection option, talosconfig context field, what it is)
+MATERIAL = (
+    ('ca', 'ca', 'ca', 'CA certificate'),
+    ('crt', 'client_cert', 'crt', 'client certificate'),
+    ('key', 'client_key', 'key', 'client key'),
+)
+
+
+def _validate_material(settings: ConnectionSettings, options: Mapping[str, Any], source: str) -> None:
+    """Parse the PEM material now, so a bad value is reported with where it came from."""
+    for attr, option, ctx_field, what in MATERIAL:
+        value = getattr(settings, attr)
+        origin = 'option %s' % option if options.get(option) else 'context field %s' % ctx_field
+        label = '%s %s (%s)' % (source, what, origin)
+        try:
+            if attr == 'key':
+                load_private_key(value, label)
+            else:
+                load_certificates(value, label)
+        except PKIError as exc:
+            raise TalosError(str(exc)) from None
 
 
 def _needs_talosconfig(options: Mapping[str, Any], insecure: bool) -> bool:
@@ -92,14 +103,14 @@ def _needs_talosconfig(options: Mapping[str, Any], insecure: bool) -> bool:
         return True
     if insecure:
         return False
-    return not all(options.get(k) for k in ('endpoints', 'ca', 'crt', 'key'))
+    return not all(options.get(k) for k in ('endpoints', 'ca', 'client_cert', 'client_key'))
 
 
 def settings_from_options(options: Mapping[str, Any], env: Mapping[str, str] | None = None) -> ConnectionSettings:
     """Merge explicit connection options over the selected talosconfig context.
 
     ``options`` uses the names of the connection doc fragment (talosconfig, context, endpoints,
-    nodes, ca, crt, key, insecure, cert_fingerprint, timeout).
+    nodes, ca, client_cert, client_key, insecure, cert_fingerprint, timeout).
     """
     insecure = bool(options.get('insecure'))
     ctx = _talosconfig.Context(name='')
@@ -114,8 +125,8 @@ def settings_from_options(options: Mapping[str, Any], env: Mapping[str, str] | N
         endpoints=list(options.get('endpoints') or ctx.endpoints),
         nodes=list(options.get('nodes') or ctx.nodes),
         ca=read_pem_option('ca', options.get('ca')) or ctx.ca,
-        crt=read_pem_option('crt', options.get('crt')) or ctx.crt,
-        key=read_pem_option('key', options.get('key')) or ctx.key,
+        crt=read_pem_option('client_cert', options.get('client_cert')) or ctx.crt,
+        key=read_pem_option('client_key', options.get('client_key')) or ctx.key,
         insecure=insecure,
         cert_fingerprint=options.get('cert_fingerprint') or None,
         timeout=float(options.get('timeout') or DEFAULT_TIMEOUT),
@@ -133,11 +144,12 @@ def settings_from_options(options: Mapping[str, Any], env: Mapping[str, str] | N
         return settings
     if not settings.endpoints:
         raise TalosError('%s no endpoints: set the endpoints option or add endpoints to the context' % source)
-    missing = [name for name in ('ca', 'crt', 'key') if not getattr(settings, name)]
+    missing = ['%s (option %s)' % (what, option) for attr, option, _field, what in MATERIAL
+               if not getattr(settings, attr)]
     if missing:
         raise TalosError('%s missing %s for mutual TLS (or use insecure for maintenance mode)'
                          % (source, ', '.join(missing)))
-    _validate_material(settings, source.rstrip(':'))
+    _validate_material(settings, options, source.rstrip(':'))
     for endpoint in settings.endpoints:
         parse_endpoint(endpoint)
     return settings

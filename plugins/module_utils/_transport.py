@@ -161,16 +161,21 @@ class Transport:
     @asynccontextmanager
     async def _open(self, endpoint: _Endpoint, method: RpcMethod, metadata: list[tuple[str, str]],
                     timeout: float) -> AsyncIterator[Any]:
-        """An open stream whose request headers are sent; transport failures raise _TransportError."""
+        """A stream on a connected channel; failing to connect raises _TransportError (nothing was sent).
+
+        The request headers go out with the first message (``send_message``), in one write: a server
+        that answers on headers alone then cannot reset the stream between the two.
+        """
         channel = await endpoint.channel()
+        try:
+            # grpclib connects lazily inside the first send; connect first to tell "unreachable" apart.
+            await asyncio.wait_for(channel.__connect__(), min(CONNECT_TIMEOUT, timeout))
+        except (OSError, asyncio.TimeoutError, StreamTerminatedError) as exc:
+            endpoint.close()
+            raise _TransportError(endpoint.address, _describe_transport_error(exc)) from None
         stream = channel.request(method.path, Cardinality[method.cardinality], method.request, method.reply,
                                  timeout=timeout, metadata=metadata)
         async with stream:
-            try:
-                await asyncio.wait_for(stream.send_request(), min(CONNECT_TIMEOUT, timeout))
-            except (OSError, asyncio.TimeoutError, StreamTerminatedError) as exc:
-                endpoint.close()
-                raise _TransportError(endpoint.address, _describe_transport_error(exc)) from None
             yield stream
 
     async def _with_failover(self, node: str | None, attempt: Callable[[_Endpoint, list], Awaitable[T]]) -> T:
@@ -199,7 +204,7 @@ class Transport:
         async def attempt(endpoint: _Endpoint, metadata: list) -> Any:
             async with self._open(endpoint, method, metadata, timeout) as stream:
                 try:
-                    await stream.send_message(request, end=True)
+                    await _send(stream, request)
                     reply = await stream.recv_message()
                 except GRPCError as exc:
                     raise self._grpc_error(exc, method, node, endpoint.address) from None
@@ -245,7 +250,7 @@ class Transport:
             try:
                 async with self._open(endpoint, method, metadata, timeout) as stream:
                     try:
-                        await stream.send_message(request, end=True)
+                        await _send(stream, request)
                         async for reply in _messages(stream):
                             self._check_reply(reply, node, endpoint.address)
                             yield reply
@@ -262,6 +267,35 @@ class Transport:
             except _TransportError as exc:
                 failures.append(str(exc))
         raise TalosError('no endpoint reachable: %s' % '; '.join(failures), code='UNAVAILABLE', node=node)
+
+    async def client_stream(self, method: RpcMethod, messages: AsyncIterator[Any], *, node: str | None = None,
+                            timeout: float | None = None) -> Any:
+        """Send a client stream message by message as ``messages`` yields them; the single reply.
+
+        Never retried: once messages have gone out, the call cannot be replayed. Only a failure to
+        reach an endpoint (before anything was sent) moves on to the next endpoint.
+        """
+        timeout = timeout or self.settings.timeout
+
+        async def attempt(endpoint: _Endpoint, metadata: list) -> Any:
+            async with self._open(endpoint, method, metadata, timeout) as stream:
+                try:
+                    async for message in messages:
+                        await stream.send_message(message)
+                    await stream.end()
+                    reply = await stream.recv_message()
+                except GRPCError as exc:
+                    raise self._grpc_error(exc, method, node, endpoint.address) from None
+                except asyncio.TimeoutError:  # before OSError: TimeoutError is one
+                    raise TalosError('%s: upload did not finish within %.0fs' % (method.name, timeout),
+                                     code='DEADLINE_EXCEEDED', node=node, endpoint=endpoint.address) from None
+                except (StreamTerminatedError, OSError) as exc:
+                    endpoint.close()
+                    raise TalosError('connection lost: %s' % _describe_transport_error(exc), code='UNAVAILABLE',
+                                     node=node, endpoint=endpoint.address) from None
+                self._check_reply(reply, node, endpoint.address)
+                return reply
+        return await self._with_failover(node, attempt)
 
     async def for_nodes(self, nodes: list[str], call: Callable[[str], Awaitable[T]]) -> dict[str, T | TalosError]:
         """Run ``call(node)`` for every node concurrently; each node gets its result or its TalosError."""
@@ -292,6 +326,35 @@ def _raise_metadata_error(message: Any, node: str | None, endpoint: str) -> None
         except ValueError:
             code = str(status.code)
     raise TalosError(message.metadata.error, code=code, node=message.metadata.hostname or node, endpoint=endpoint)
+
+
+async def _send(stream: Any, request: Any) -> None:
+    """Send the single request; a server may answer and reset the stream before reading it.
+
+    grpc-go (Talos) rejects a call (unknown method, permission) with a trailers-only response and
+    RST_STREAM(NO_ERROR) without waiting for the request body; the status it sent is the answer.
+    """
+    try:
+        await stream.send_message(request, end=True)
+    except StreamTerminatedError:
+        answered = _status_before_reset(stream)
+        if answered is not None:
+            raise answered from None
+        raise
+
+
+def _status_before_reset(stream: Any) -> 'GRPCError | None':
+    """The error status a server sent before resetting the stream, if it sent one.
+
+    grpclib refuses any use of a reset stream, even when the server's trailers-only answer arrived
+    first; that answer is in the HTTP/2 stream's received headers.
+    """
+    headers = getattr(getattr(stream, '_stream', None), 'headers', None)  # pylint: disable=protected-access
+    headers_map = dict(headers or ())
+    if 'grpc-status' not in headers_map:
+        return None
+    status, message, details = stream._process_grpc_status(headers_map)  # pylint: disable=protected-access
+    return None if status is Status.OK else GRPCError(status, message, details)
 
 
 async def _messages(stream: Any) -> AsyncIterator[Any]:

@@ -101,9 +101,9 @@ def test_wrong_ca_is_a_clear_tls_error(fleet, tmp_path):
 @pytest.mark.parametrize('params, message', [
     ({'talosconfig': '/nonexistent/talosconfig'}, ['talosconfig /nonexistent/talosconfig: file not found']),
     ({'context': 'nope'}, ["context 'nope' not found", 'sim, sim-reader']),
-    ({'key': '/nonexistent/key.pem'}, ['option key: cannot read the file given: No such file or directory']),
-    ({'crt': '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n'},
-     ['client certificate (crt): cannot parse']),
+    ({'client_key': '/nonexistent/key.pem'}, ['option client_key: cannot read the file given: No such file or directory']),
+    ({'client_cert': '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n'},
+     ['client certificate (option client_cert): cannot parse']),
     ({'endpoints': ['127.77.10.251'], 'fail_on_unreachable': True},
      ['no endpoint reachable', 'endpoint 127.77.10.251: connection refused']),
 ])
@@ -127,7 +127,7 @@ def test_secrets_stay_out_of_output(fleet):
     key_pem = base64.b64decode(key_b64).decode()
     run = ansible_playbook('node_info_fleet.yml', {
         'talosconfig': fleet.talosconfig, 'context': 'sim', 'admin': True, 'version': 'v1.14.0',
-        'key': key_pem, 'expected': expected_nodes(fleet)}, env={'ANSIBLE_VERBOSITY': '3'})
+        'client_key': key_pem, 'expected': expected_nodes(fleet)}, env={'ANSIBLE_VERBOSITY': '3'})
     assert_ok(run)
     assert 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER' in run.output, 'module arguments are not in the output'
     body = key_pem.splitlines()[1]

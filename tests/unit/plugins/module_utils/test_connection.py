@@ -56,15 +56,15 @@ def test_context_values_and_explicit_overrides(tmp_path, material):
     crt_file = tmp_path / 'crt.pem'
     crt_file.write_bytes(other.crt)
     settings = settings_from_options({'talosconfig': path, 'endpoints': ['10.9.9.9'], 'nodes': ['10.9.9.8'],
-                                      'crt': str(crt_file), 'key': other.key.decode()})
+                                      'client_cert': str(crt_file), 'client_key': other.key.decode()})
     assert settings.endpoints == ['10.9.9.9'] and settings.nodes == ['10.9.9.8']
     assert settings.crt == other.crt and settings.key == other.key
 
 
 def test_explicit_material_needs_no_talosconfig(material, tmp_path):
     ca, client = material
-    settings = settings_from_options({'endpoints': ['10.0.0.1'], 'ca': ca.crt.decode(), 'crt': client.crt.decode(),
-                                      'key': client.key.decode()}, env={'HOME': str(tmp_path)})
+    settings = settings_from_options({'endpoints': ['10.0.0.1'], 'ca': ca.crt.decode(), 'client_cert': client.crt.decode(),
+                                      'client_key': client.key.decode()}, env={'HOME': str(tmp_path)})
     assert settings.talosconfig is None
 
 
@@ -75,11 +75,11 @@ def test_insecure_needs_no_talosconfig_and_drops_identity(tmp_path):
 
 @pytest.mark.parametrize('change, message', [
     ({'key': base64.b64encode(b'-----BEGIN ED25519 PRIVATE KEY-----\nAAAA\n-----END ED25519 PRIVATE KEY-----\n')
-      .decode()}, r"talosconfig .*/tc, context 'main' client key \(key\): cannot parse"),
+      .decode()}, r"talosconfig .*/tc, context 'main' client key \(context field key\): cannot parse"),
     ({'endpoints': []}, r"talosconfig .*/tc, context 'main': no endpoints"),
-    ({'crt': None}, r"context 'main': missing crt for mutual TLS"),
+    ({'crt': None}, r"context 'main': missing client certificate \(option client_cert\) for mutual TLS"),
     ({'ca': base64.b64encode(b'-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n').decode()},
-     r"CA certificate \(ca\): cannot parse the certificate"),
+     r"CA certificate \(context field ca\): cannot parse the certificate"),
 ])
 def test_bad_context_material_names_file_context_and_field(tmp_path, material, change, message):
     ca, client = material
@@ -91,8 +91,8 @@ def test_bad_context_material_names_file_context_and_field(tmp_path, material, c
 def test_unreadable_key_file(tmp_path, material):
     ca, client = material
     path = _write_talosconfig(tmp_path / 'tc', ca, client)
-    with pytest.raises(TalosError, match=r'option key: cannot read the file given: No such file'):
-        settings_from_options({'talosconfig': path, 'key': '/nonexistent/key.pem'})
+    with pytest.raises(TalosError, match=r'option client_key: cannot read the file given: No such file'):
+        settings_from_options({'talosconfig': path, 'client_key': '/nonexistent/key.pem'})
 
 
 def test_missing_talosconfig(tmp_path):

@@ -25,7 +25,7 @@ _SERIALIZED = (
     b'\x02 \x03(\x0b22.talos.resource.definitions.runtime.UnmetConditionR\x0funmetConditions"<\n\x0eUn'
     b'metCondition\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n\x06reason\x18\x02 \x01(\tR\x06'
     b'reason";\n\x0bVersionSpec\x12\x18\n\x07version\x18\x01 \x01(\tR\x07version\x12\x12\n\x04name\x18'
-    b'\x02 \x01(\tR\x04nameb\x06proto3'
+    b'\x02 \x01(\tR\x04name"#\n\x0bMetaKeySpec\x12\x14\n\x05value\x18\x01 \x01(\tR\x05valueb\x06proto3'
 )
 
 _NS: dict = {}
@@ -39,3 +39,4 @@ MachineStatusSpec = _NS.get('MachineStatusSpec')
 MachineStatusStatus = _NS.get('MachineStatusStatus')
 UnmetCondition = _NS.get('UnmetCondition')
 VersionSpec = _NS.get('VersionSpec')
+MetaKeySpec = _NS.get('MetaKeySpec')
