@@ -33,7 +33,7 @@ CONNECTION_ARGSPEC: dict[str, dict[str, Any]] = {
     'timeout': {'type': 'float', 'default': 30.0},
 }
 
-# (flag, pip name, import error) of every library the client needs.
+# (available?, pip name) of every library the client needs.
 _LIBRARIES = (
     (_transport.HAS_GRPCLIB, 'grpclib'),
     (machine_pb2.HAS_PROTOBUF, 'protobuf'),
