@@ -45,6 +45,11 @@ def _add_fleet_options(parser: argparse.ArgumentParser) -> None:
                         help='loopback subnet; machines get .10, .11, ... (default %s)' % DEFAULT_SUBNET)
     parser.add_argument('--boot-delay', type=float, default=0.0, metavar='SECONDS',
                         help='time a machine takes to boot before it listens (default 0)')
+    parser.add_argument('--reboot-delay', type=float, default=1.0, metavar='SECONDS',
+                        help='time a rebooting machine is away (reboot, upgrade, reset; default 1)')
+    parser.add_argument('--secrets', metavar='FILE',
+                        help='Talos secrets bundle (talosctl gen secrets format) whose CAs the fleet uses '
+                             '(default: a new bundle)')
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,7 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     ctl_sub = ctl.add_subparsers(dest='op', required=True)
     ctl_sub.add_parser('status', help='show the machines and their state')
     for op, text in (('stop', 'take a machine away (connections refused)'),
-                     ('start', 'bring a stopped machine back (new boot ID)')):
+                     ('start', 'bring a stopped machine back (new boot ID)'),
+                     ('fail-upgrade', "make the machine's next upgrade fail in the installer (exit code 1)"),
+                     ('hold', 'keep the machine down after its next reboot (until ctl start)')):
         ctl_sub.add_parser(op, help=text).add_argument('machine', help='machine name, hostname or address')
     return parser
 
@@ -73,13 +80,28 @@ def _fleet_plan(args: argparse.Namespace) -> tuple[list[MachineSpec], TalosVersi
         raise CliError(str(exc), 2) from None
     if args.boot_delay < 0:
         raise CliError('--boot-delay must not be negative', 2)
+    if args.reboot_delay < 0:
+        raise CliError('--reboot-delay must not be negative', 2)
+    if args.secrets:
+        _load_secrets(args.secrets)  # fail before starting anything
     return specs, version
+
+
+def _load_secrets(path: str) -> dict:
+    from simulator import secrets  # pylint: disable=import-outside-toplevel  # crypto imports only when needed
+
+    try:
+        return secrets.load_bundle(path)
+    except ValueError as exc:
+        raise CliError('--secrets: %s' % str(exc).strip(), 2) from None
 
 
 def _fleet_argv(args: argparse.Namespace) -> list[str]:
     argv = ['--state-dir', os.path.abspath(args.state_dir), '--controlplanes', str(args.controlplanes),
             '--workers', str(args.workers), '--talos-version', args.talos_version, '--subnet', args.subnet,
-            '--boot-delay', str(args.boot_delay)]
+            '--boot-delay', str(args.boot_delay), '--reboot-delay', str(args.reboot_delay)]
+    if args.secrets:
+        argv += ['--secrets', os.path.abspath(args.secrets)]
     return argv + (['--maintenance'] if args.maintenance else [])
 
 
@@ -226,9 +248,13 @@ def cmd_ctl(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from simulator import daemon  # pylint: disable=import-outside-toplevel  # heavy imports only here
+    # pylint: disable-next=import-outside-toplevel  # heavy imports only here
+    from simulator import daemon, lifecycle, secrets
 
     specs, version = _fleet_plan(args)
+    lifecycle.configure(reboot_delay=args.reboot_delay)
+    if args.secrets:
+        secrets.use_bundle(_load_secrets(args.secrets))
     return daemon.serve(StateDir(args.state_dir), specs, version, args.maintenance, args.boot_delay)
 
 

@@ -1,15 +1,17 @@
 # Copyright: (c) 2026, talos.linux contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Talos-shaped key material and configuration for a fleet: OS CA, apid and client certificates,
-talosconfig and a per-machine v1alpha1 machine config."""
+talosconfig and a per-machine v1alpha1 machine config.
+
+The fleet's CAs and tokens come from a Talos secrets bundle: one made by the collection's own
+generator, or the one given with ``--secrets`` (so that clients built from it are trusted)."""
 
 from __future__ import annotations
 
 import base64
-import secrets as _random
-import string
-from typing import Any, NamedTuple, Sequence
+from typing import Any, NamedTuple, Optional, Sequence
 
+from ansible_collections.talos.linux.plugins.module_utils._machineconfig import secrets as bundles
 from ansible_collections.talos.linux.plugins.module_utils._pki import CertAndKey, generate_ca, issue_certificate
 
 from simulator import goyaml
@@ -17,7 +19,6 @@ from simulator.rbac import ADMIN, IMPERSONATOR, READER
 
 CLUSTER_NAME = 'talos-sim'
 KUBERNETES_VERSION = 'v1.33.1'
-_TOKEN_ALPHABET = string.ascii_lowercase + string.digits
 
 
 class FleetSecrets(NamedTuple):
@@ -33,28 +34,46 @@ class FleetSecrets(NamedTuple):
     secretbox_secret: str
 
 
-def _token() -> str:
-    """Talos's bootstrap-token shape: 6 + '.' + 16 characters of [a-z0-9]."""
-    pick = _random.choice
-    return ''.join(pick(_TOKEN_ALPHABET) for _ in range(6)) + '.' + ''.join(
-        pick(_TOKEN_ALPHABET) for _ in range(16))
+# A bundle given on the command line (``--secrets``); None: every fleet generates its own.
+_GIVEN_BUNDLE: Optional[dict[str, Any]] = None
 
 
-def _b64_random(size: int = 32) -> str:
-    return base64.b64encode(_random.token_bytes(size)).decode('ascii')
+def load_bundle(path: str) -> dict[str, Any]:
+    """A validated Talos secrets bundle (``talosctl gen secrets`` format); ValueError names what is wrong."""
+    bundle = bundles.load(path)
+    bundles.validate(bundle)
+    return bundle
+
+
+def use_bundle(bundle: Optional[dict[str, Any]]) -> None:
+    """Make the fleets built in this process use ``bundle`` instead of generating one."""
+    global _GIVEN_BUNDLE  # pylint: disable=global-statement  # set once from the command line
+    _GIVEN_BUNDLE = bundle
+
+
+def _pair(bundle: dict[str, Any], name: str) -> CertAndKey:
+    pem = bundle['certs'][name]
+    return CertAndKey(base64.b64decode(pem['crt']), base64.b64decode(pem['key']))
+
+
+def fleet_secrets_from_bundle(bundle: dict[str, Any]) -> FleetSecrets:
+    """The simulator's view of a secrets bundle, with the fields Talos takes from it."""
+    section = bundle['secrets']
+    return FleetSecrets(
+        os_ca=_pair(bundle, 'os'),
+        k8s_ca=_pair(bundle, 'k8s'),
+        etcd_ca=_pair(bundle, 'etcd'),
+        machine_token=bundle['trustdinfo']['token'],
+        cluster_token=section['bootstraptoken'],
+        cluster_id=bundle['cluster']['id'],
+        cluster_secret=bundle['cluster']['secret'],
+        secretbox_secret=section.get('secretboxencryptionsecret') or section.get('aescbcencryptionsecret', ''),
+    )
 
 
 def generate_fleet_secrets() -> FleetSecrets:
-    return FleetSecrets(
-        os_ca=generate_ca(organization='talos'),
-        k8s_ca=generate_ca(organization='kubernetes', algorithm='ecdsa'),
-        etcd_ca=generate_ca(organization='etcd', algorithm='ecdsa'),
-        machine_token=_token(),
-        cluster_token=_token(),
-        cluster_id=_b64_random(),
-        cluster_secret=_b64_random(),
-        secretbox_secret=_b64_random(),
-    )
+    """The bundle given with ``--secrets``, else a new one made by the collection's own generator."""
+    return fleet_secrets_from_bundle(_GIVEN_BUNDLE if _GIVEN_BUNDLE is not None else bundles.generate())
 
 
 def apid_certificate(ca: CertAndKey, hostname: str, address: str) -> CertAndKey:

@@ -20,6 +20,8 @@ except ImportError:
 else:
     HAS_YAML = True
 
+from ansible_collections.talos.linux.plugins.module_utils._machineconfig import encoder
+
 
 class TalosconfigError(ValueError):
     """A talosconfig that cannot be found, read or used."""
@@ -168,9 +170,10 @@ def merge(base: Talosconfig, incoming: Talosconfig) -> list[tuple[str, str]]:
     """Merge incoming into base as ``talosctl config merge`` does; returns (old, new) renames.
 
     A context keeps its name unless base has it, then takes the first free ``name-N``; contexts are
-    copied whole; incoming's current context (renamed if needed) becomes current.
+    copied whole; incoming's current context, when it names one (renamed if needed), becomes current.
     """
     renames = []
+    mapping: dict[str, str] = {}
     for name, ctx in incoming.contexts.items():
         new_name = name
         suffix = 1
@@ -180,10 +183,38 @@ def merge(base: Talosconfig, incoming: Talosconfig) -> list[tuple[str, str]]:
         if new_name != name:
             renames.append((name, new_name))
         base.contexts[new_name] = dict(ctx)
-        if name == incoming.context:
-            base.context = new_name
+        mapping[name] = new_name
+    if incoming.context:
+        base.context = mapping.get(incoming.context, '')
     return renames
 
 
+_CONTEXT_FIELDS = ('endpoints', 'nodes', 'ca', 'crt', 'key', 'auth', 'cluster', 'proxy-url')
+
+
+def _writable_context(raw: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A context in talosctl's field order: endpoints always, other fields only when set.
+
+    A legacy ``target`` is folded into the endpoints, as talosctl does when it reads the file;
+    fields talosctl does not know are kept after the known ones.
+    """
+    if raw is None:
+        return None
+    endpoints = list(raw.get('endpoints') or [])
+    if raw.get('target'):
+        endpoints.append(raw['target'])
+    out: dict[str, Any] = {'endpoints': endpoints}
+    for name in _CONTEXT_FIELDS[1:]:
+        if raw.get(name):
+            out[name] = raw[name]
+    extra = [k for k in raw if k not in _CONTEXT_FIELDS and k != 'target']
+    for name in sorted(extra, key=encoder.key_order):
+        out[name] = raw[name]
+    return out
+
+
 def dumps(config: Talosconfig) -> str:
-    return yaml.safe_dump(config.to_dict(), default_flow_style=False, sort_keys=False)
+    """The file text as talosctl writes it: 4-space indentation, ``context`` then ``contexts`` sorted by name."""
+    contexts = {name: _writable_context(config.contexts[name])
+                for name in sorted(config.contexts, key=encoder.key_order)}
+    return encoder.dump({'context': config.context or '', 'contexts': contexts})

@@ -107,11 +107,11 @@ def scalar_value(node, key: str) -> str:
 def identify(node, index: int, what: str) -> tuple[str, str, str]:
     """(apiVersion, kind, label for messages) of a document node."""
     if node.id != 'mapping':
-        raise ConfigError('%s, document %d: expected a YAML mapping (line %d)' % (what, index + 1,
-                                                                                node.start_mark.line + 1))
+        raise ConfigError('%s, document %d: expected a YAML mapping (line %d)'
+                          % (what, index + 1, node.start_mark.line + 1))
     api_version = scalar_value(node, 'apiVersion')
     kind = scalar_value(node, 'kind')
-    keys = [k.value for k, _ in node.value]
+    keys = [key.value for key, _value in node.value]
     if not kind and (not api_version or api_version == V1ALPHA1) and (
             any(k in _LEGACY_KEYS for k in keys) or scalar_value(node, 'version') == V1ALPHA1):
         return '', V1ALPHA1, 'document %d (v1alpha1)' % (index + 1)

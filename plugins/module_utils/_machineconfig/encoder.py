@@ -10,6 +10,7 @@ except the first level inside a sequence item, which sits at dash + 2).
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from typing import Any
@@ -23,6 +24,60 @@ _INT_RE = re.compile(r'^[-+]?(0b[01_]+|0o?[0-7_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*)$
 _SPECIAL_FLOATS = {'.inf', '.Inf', '.INF', '+.inf', '+.Inf', '+.INF', '-.inf', '-.Inf', '-.INF', '.nan', '.NaN', '.NAN'}
 _BASE60_RE = re.compile(r'^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$')
 _INDICATORS = set('-?:,[]{}#&*!|>\'"%@`')
+
+
+def _digit_run(text: str, start: int) -> tuple[int, int]:
+    """(end, value) of the run of decimal digits starting at ``start``."""
+    end, value = start, 0
+    while end < len(text) and text[end].isdecimal():
+        value = value * 10 + ord(text[end]) - 48
+        end += 1
+    return end, value
+
+
+def _string_less(left: str, right: str) -> bool:
+    """go-yaml's order of two string keys: digit runs compare as numbers, a non-letter sorts before a letter."""
+    after_digit = False
+    for i in range(min(len(left), len(right))):
+        lc, rc = left[i], right[i]
+        if lc == rc:
+            after_digit = lc.isdecimal()
+            continue
+        l_letter, r_letter = lc.isalpha(), rc.isalpha()
+        if l_letter and r_letter:
+            return lc < rc
+        if l_letter or r_letter:
+            return l_letter if after_digit else r_letter
+        seed = 0
+        if lc == '0' or rc == '0':
+            j = i - 1
+            while j >= 0 and left[j].isdecimal():
+                if left[j] != '0':
+                    seed = 1
+                    break
+                j -= 1
+        l_end, l_num = _digit_run(left, i)
+        r_end, r_num = _digit_run(right, i)
+        if seed:
+            l_num = int('1' + left[i:l_end]) if l_end > i else 1
+            r_num = int('1' + right[i:r_end]) if r_end > i else 1
+        if l_num != r_num:
+            return l_num < r_num
+        if l_end != r_end:
+            return l_end < r_end
+        return lc < rc
+    return len(left) < len(right)
+
+
+def _compare_keys(left: Any, right: Any) -> int:
+    left_s, right_s = str(left), str(right)
+    if _string_less(left_s, right_s):
+        return -1
+    return 1 if _string_less(right_s, left_s) else 0
+
+
+# Sort key for mapping keys in the order go-yaml writes map[string]... keys.
+key_order = functools.cmp_to_key(_compare_keys)
 
 
 def resolves_to_non_string(value: str) -> bool:
@@ -206,7 +261,7 @@ def dump_all(documents: list[Any]) -> str:
 def _v2_emit(value: Any, indent: int, out: list[str], prefix: str) -> None:
     if isinstance(value, dict) and value:
         out.append(prefix.rstrip(' '))
-        for key in sorted(value, key=str):
+        for key in sorted(value, key=key_order):
             _v2_emit(value[key], indent + 2, out, '%s%s: ' % (' ' * indent, scalar(key)))
     elif isinstance(value, list) and value:
         out.append(prefix.rstrip(' '))
@@ -227,7 +282,7 @@ def dump_v2(value: Any) -> str:
     """
     out: list[str] = []
     if isinstance(value, dict) and value:
-        for key in sorted(value, key=str):
+        for key in sorted(value, key=key_order):
             _v2_emit(value[key], 2, out, '%s: ' % scalar(key))
     else:
         _emit_value(value, 0, out, '')
@@ -241,7 +296,7 @@ def dump_sorted_2(value: Any) -> str:
     def emit(val: Any, indent: int, prefix: str) -> None:
         if isinstance(val, dict) and val:
             out.append(prefix.rstrip(' '))
-            for key in sorted(val, key=str):
+            for key in sorted(val, key=key_order):
                 emit(val[key], indent + 2, '%s%s: ' % (' ' * indent, scalar(key)))
         elif isinstance(val, list) and val:
             out.append(prefix.rstrip(' '))
@@ -253,14 +308,14 @@ def dump_sorted_2(value: Any) -> str:
     def emit_item(item: Any, indent: int) -> None:
         dash = ' ' * indent + '- '
         if isinstance(item, dict) and item:
-            for i, key in enumerate(sorted(item, key=str)):
+            for i, key in enumerate(sorted(item, key=key_order)):
                 lead = dash if i == 0 else ' ' * (indent + 2)
                 emit(item[key], indent + 4, '%s%s: ' % (lead, scalar(key)))
         else:
             emit(item, indent + 2, dash)
 
     if isinstance(value, dict) and value:
-        for key in sorted(value, key=str):
+        for key in sorted(value, key=key_order):
             emit(value[key], 2, '%s: ' % scalar(key))
     else:
         emit(value, 0, '')

@@ -267,8 +267,8 @@ class _Generator:
             ('KubeAuthenticationConfig', {'configuration': json.loads(json.dumps(AUTHENTICATION))}),
             ('KubeAuthorizerConfig', {'name': 'node', 'type': 'Node'}),
             ('KubeAuthorizerConfig', {'name': 'rbac', 'type': 'RBAC'}),
-            ('KubeEtcdEncryptionConfig', {'config': {'resources': [{'resources': ['secrets'],
-                                                                     'providers': self.encryption_providers()}]}}),
+            ('KubeEtcdEncryptionConfig', {'config': {'resources': [
+                {'resources': ['secrets'], 'providers': self.encryption_providers()}]}}),
             ('KubeServiceAccountConfig', {'issuer': {'privateKey': _pem(b['certs']['k8sserviceaccount']['key']),
                                                      'issuerURL': self.endpoint}}),
         ]

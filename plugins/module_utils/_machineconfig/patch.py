@@ -22,7 +22,7 @@ except ImportError:
 else:
     HAS_YAML = True
 
-from ansible_collections.talos.linux.plugins.module_utils._machineconfig import documents, jsonpatch, merge, schema
+from ansible_collections.talos.linux.plugins.module_utils._machineconfig import documents, jsonpatch, merge
 from ansible_collections.talos.linux.plugins.module_utils._machineconfig import encoder
 from ansible_collections.talos.linux.plugins.module_utils._machineconfig.deletes import Selector, extract_deletes
 from ansible_collections.talos.linux.plugins.module_utils._machineconfig.errors import (
@@ -200,5 +200,3 @@ def apply(config: documents.Config | str, patches: list[Patch]) -> str:
 def apply_patches(config: documents.Config | str, arguments: list[Any], base_dir: str | None = None) -> str:
     """Load patch arguments (talosctl forms, dicts or lists) and apply them."""
     return apply(config, load_patches(arguments, base_dir))
-
-

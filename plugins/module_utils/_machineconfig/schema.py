@@ -11,10 +11,10 @@ omitempty and the zero values Go writes for fields without omitempty.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field as dataclass_field
 from typing import Any
 
-from ansible_collections.talos.linux.plugins.module_utils._machineconfig import schema_data
+from ansible_collections.talos.linux.plugins.module_utils._machineconfig import encoder, schema_data
 from ansible_collections.talos.linux.plugins.module_utils._machineconfig.errors import ConfigError
 
 # Types that marshal themselves as scalars (or free-form values): kept as decoded.
@@ -54,7 +54,7 @@ class Type:
     kind: str  # struct, ptr, slice, map, string, bool, int, float, duration, opaque, free
     name: str = ''
     elem: 'Type | None' = None
-    fields: list[Field] = field(default_factory=list)
+    fields: list[Field] = dataclass_field(default_factory=list)
     inline_free: bool = False  # a struct with an inline map: unknown keys go there
 
     def field(self, name: str) -> Field | None:
@@ -362,8 +362,9 @@ def sorted_free(value: Any) -> Any:
     return value
 
 
-def go_key(key: Any) -> str:
-    return str(key)
+def go_key(key: Any) -> Any:
+    """Sort key giving go-yaml's order of map keys."""
+    return encoder.key_order(key)
 
 
 def to_plain(value: Any, typ: Type) -> Any:

@@ -39,7 +39,7 @@ def _b64(pem: bytes) -> str:
 
 
 def _token() -> str:
-    pick = ''.join(random.choice(_TOKEN_ALPHABET) for _ in range(22))
+    pick = ''.join(random.choice(_TOKEN_ALPHABET) for _position in range(22))
     return '%s.%s' % (pick[:6], pick[6:])
 
 

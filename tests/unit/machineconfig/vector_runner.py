@@ -10,7 +10,7 @@ import yaml
 
 from ansible_collections.talos.linux.plugins.module_utils import _talosconfig
 from ansible_collections.talos.linux.plugins.module_utils._machineconfig import (
-    diff, documents, generate, patch, secrets)
+    diff, documents, generate, mergepatch, patch, secrets)
 from ansible_collections.talos.linux.tests.unit import vectors
 
 KINDS = ('generate', 'patch', 'diff', 'secrets', 'talosconfig_merge')
@@ -87,10 +87,19 @@ def run_patch(case: dict) -> str:
 def run_diff(case: dict) -> str:
     inp, exp = case['inputs'], case['expected']
     if inp['operation'] == 'merge_patch':
-        raise NotImplementedCase('diff-to-patch (merge_patch) is not implemented')
+        return run_merge_patch(case)
     actual = diff.diff_configs(_read(inp['old']), _read(inp['new']))
     assert actual == _read(exp['file'])
     return 'bytes'
+
+
+def run_merge_patch(case: dict) -> str:
+    inp, exp = case['inputs'], case['expected']
+    original = documents.loads(_read(inp['original']))
+    patches = mergepatch.merge_patches(original, documents.loads(_read(inp['modified'])))
+    if 'patches' in exp:
+        assert [p.bytes() for p in patches] == [_read(rel) for rel in exp['patches']]
+    return compare(patch.apply(original, patches), exp['file'])
 
 
 def run_secrets(case: dict) -> str:
@@ -123,9 +132,8 @@ def run_talosconfig_merge(case: dict) -> str:
     assert base.context == exp['current_context']
     assert sorted(base.contexts) == exp['context_names']
     assert [{'from': a, 'to': b} for a, b in renames] == exp['renames']
-    expected = yaml.safe_load(_read(exp['file']))
-    assert base.to_dict() == expected
-    return 'parsed'
+    assert base.to_dict() == yaml.safe_load(_read(exp['file']))
+    return compare(_talosconfig.dumps(base), exp['file'])
 
 
 def run(case: dict) -> str:

@@ -1,0 +1,191 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: client_config
+short_description: Generate a talosconfig context from a secrets bundle, or merge talosconfig files
+version_added: 0.1.0
+description:
+  - With O(secrets), adds a context named O(context) to the talosconfig at O(path), holding a new client
+    certificate signed by the bundle's OS CA for O(roles), and makes it the current context (what
+    C(talosctl gen config) writes to its C(talosconfig)).
+  - With O(src), merges every context of another talosconfig into O(path) as C(talosctl config merge)
+    does; the current context of O(src), if any, becomes the current context.
+  - Existing contexts are never lost. When the name of a new context is taken by a different context, the
+    new one is renamed to the first free V(name-1), V(name-2), ... (reported in RV(renames)), unless
+    O(force=true), which replaces the context of that name.
+  - Runs on the controller only; it does not talk to any machine.
+author:
+  - Talos Linux Ansible collection contributors (@talos-linux)
+extends_documentation_fragment:
+  - talos.linux.attributes
+options:
+  path:
+    description:
+      - The talosconfig to create or update (mode 0600, written atomically). Its parent directory must exist.
+    type: path
+    required: true
+  secrets:
+    description:
+      - The secrets bundle whose OS CA signs the client certificate, as a file path or a mapping
+        (see M(talos.linux.machine_secrets)).
+    type: raw
+  context:
+    description: Name of the context to generate. Required with O(secrets).
+    type: str
+  endpoints:
+    description: Talos API endpoints of the generated context (usually the control-plane addresses).
+    type: list
+    elements: str
+    default: []
+  nodes:
+    description: Default target nodes of the generated context.
+    type: list
+    elements: str
+    default: []
+  roles:
+    description: Talos API roles of the client certificate, for example V(os:reader) or V(os:operator).
+    type: list
+    elements: str
+    default: ['os:admin']
+  ttl:
+    description: Lifetime of a new client certificate, as a duration (V(8760h), V(720h30m)) or seconds.
+    type: str
+    default: 8760h
+  renew_before:
+    description:
+      - Issue a new client certificate when the current one expires within this duration
+        (V(720h) is 30 days). Otherwise an existing context from the same CA and for the same roles is kept.
+    type: str
+    default: 720h
+  src:
+    description: A talosconfig file whose contexts are merged into O(path).
+    type: path
+  force:
+    description: Replace a context whose name is taken instead of renaming the new one.
+    type: bool
+    default: false
+attributes:
+  check_mode:
+    support: full
+    details: Reports the contexts and renames that would result, without writing O(path).
+  diff_mode:
+    support: full
+    details: Shows the change to O(path), with private keys replaced by C(**REDACTED**).
+  idempotent:
+    support: full
+    details:
+      - A generated context already present (same CA and roles, certificate not due for renewal) is kept;
+        a merged context already present with the same content is not added again.
+      - Unlike C(talosctl config merge), merging the same file twice therefore adds nothing the second time.
+notes:
+  - Private keys are never returned.
+seealso:
+  - module: talos.linux.machine_secrets
+  - module: talos.linux.node_info
+'''
+
+EXAMPLES = r'''
+- name: Admin talosconfig for the cluster
+  talos.linux.client_config:
+    path: "{{ cluster_dir }}/talosconfig"
+    secrets: "{{ cluster_dir }}/secrets.yaml"
+    context: prod
+    endpoints: "{{ groups['controlplane'] }}"
+
+- name: A read-only context next to it
+  talos.linux.client_config:
+    path: "{{ cluster_dir }}/talosconfig"
+    secrets: "{{ cluster_dir }}/secrets.yaml"
+    context: prod-reader
+    endpoints: "{{ groups['controlplane'] }}"
+    roles: [os:reader]
+    ttl: 720h
+
+- name: Merge it into the user's talosconfig
+  talos.linux.client_config:
+    path: ~/.talos/config
+    src: "{{ cluster_dir }}/talosconfig"
+  register: merged
+
+- name: Name the merged context got
+  ansible.builtin.debug:
+    msg: "{{ merged.contexts }}"
+'''
+
+RETURN = r'''
+contexts:
+  description: Final names of the generated or merged contexts, in order.
+  returned: success
+  type: list
+  elements: str
+  sample: [prod]
+context:
+  description: The current context of O(path) afterwards.
+  returned: success
+  type: str
+  sample: prod
+renames:
+  description: Contexts that ended under another name because theirs was taken by a different context.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    from:
+      description: The context's own name.
+      type: str
+    to:
+      description: The name it has in O(path).
+      type: str
+  sample: [{from: prod, to: prod-1}]
+path:
+  description: The talosconfig file.
+  returned: success
+  type: str
+'''
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.talos.linux.plugins.module_utils import _client_config, _files, _talosconfig
+from ansible_collections.talos.linux.plugins.module_utils._pki import HAS_CRYPTOGRAPHY
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec={
+            'path': {'type': 'path', 'required': True},
+            'secrets': {'type': 'raw', 'no_log': False},
+            'context': {'type': 'str'},
+            'endpoints': {'type': 'list', 'elements': 'str', 'default': []},
+            'nodes': {'type': 'list', 'elements': 'str', 'default': []},
+            'roles': {'type': 'list', 'elements': 'str', 'default': ['os:admin']},
+            'ttl': {'type': 'str', 'default': '8760h'},
+            'renew_before': {'type': 'str', 'default': '720h'},
+            'src': {'type': 'path'},
+            'force': {'type': 'bool', 'default': False},
+        },
+        required_one_of=[('secrets', 'src')],
+        mutually_exclusive=[('secrets', 'src')],
+        required_by={'secrets': 'context'},
+        supports_check_mode=True,
+    )
+    for present, name in ((_talosconfig.HAS_YAML, 'PyYAML'), (HAS_CRYPTOGRAPHY, 'cryptography')):
+        if not present:
+            module.fail_json(msg=missing_required_lib(name))
+    try:
+        outcome = _client_config.reconcile(module.params, module.check_mode)
+    except (_client_config.ClientConfigError, _files.FileError) as exc:
+        module.fail_json(msg=str(exc), path=module.params['path'])
+    result = {'changed': outcome.changed, 'contexts': outcome.contexts, 'context': outcome.current,
+              'renames': outcome.renames, 'path': module.params['path']}
+    if module._diff:  # pylint: disable=protected-access  # AnsibleModule's diff flag
+        result['diff'] = outcome.diff
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

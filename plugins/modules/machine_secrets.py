@@ -1,0 +1,151 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: machine_secrets
+short_description: Create or check a Talos secrets bundle
+version_added: 0.1.0
+description:
+  - Makes sure a Talos secrets bundle (what C(talosctl gen secrets) writes) exists at O(path). A missing
+    bundle is generated with the CAs, keys and tokens upstream generates for the version contract
+    O(talos_version), and written with mode 0600.
+  - An existing bundle is loaded and validated, never overwritten unless O(force=true). An invalid
+    bundle fails with every problem found.
+  - Runs on the controller only; it does not talk to any machine.
+author:
+  - Talos Linux Ansible collection contributors (@talos-linux)
+extends_documentation_fragment:
+  - talos.linux.attributes
+options:
+  path:
+    description:
+      - The secrets bundle file. Its parent directory must exist.
+    type: path
+    required: true
+  talos_version:
+    description:
+      - Talos version contract to generate for, V(v1.3) to V(v1.15). It decides, for example, the type of the
+        Kubernetes service-account key and the encryption secret.
+      - Defaults to the newest contract known to this collection. Ignored when the bundle exists and
+        O(force=false).
+    type: str
+  force:
+    description:
+      - Generate a new bundle even when one exists, replacing it. A new bundle means new CAs, so every
+        machine and client of a cluster built from the old one stops trusting it.
+    type: bool
+    default: false
+  return_content:
+    description: Return the bundle as RV(secrets). It holds the private keys of every cluster CA.
+    type: bool
+    default: false
+attributes:
+  check_mode:
+    support: full
+    details: Reports whether a bundle would be generated, without writing it.
+  diff_mode:
+    support: full
+    details: Shows the bundle's layout with every key, token and secret replaced by C(**REDACTED**).
+  idempotent:
+    support: partial
+    details: An existing valid bundle is left alone; with O(force=true) a new bundle is generated on every run.
+seealso:
+  - module: talos.linux.machine_config
+  - module: talos.linux.client_config
+'''
+
+EXAMPLES = r'''
+- name: Secrets bundle of the cluster (created on the first run only)
+  talos.linux.machine_secrets:
+    path: "{{ cluster_dir }}/secrets.yaml"
+    talos_version: v1.14
+
+- name: Bundle content for a later task, kept out of the logs
+  talos.linux.machine_secrets:
+    path: "{{ cluster_dir }}/secrets.yaml"
+    return_content: true
+  register: bundle
+  no_log: true
+'''
+
+RETURN = r'''
+path:
+  description: The bundle file.
+  returned: always
+  type: str
+  sample: /srv/talos/prod/secrets.yaml
+created:
+  description: Whether a new bundle was generated (or would be, in check mode).
+  returned: always
+  type: bool
+secrets:
+  description:
+    - The bundle (C(cluster), C(secrets), C(trustdinfo), C(certs)), certificates and keys base64-encoded PEM.
+    - In check mode, when the bundle would be generated, the bundle that was generated but not written.
+  returned: when O(return_content=true)
+  type: dict
+'''
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.talos.linux.plugins.module_utils import _files, _redact
+from ansible_collections.talos.linux.plugins.module_utils._machineconfig import secrets
+from ansible_collections.talos.linux.plugins.module_utils._machineconfig.errors import MachineConfigError
+from ansible_collections.talos.linux.plugins.module_utils._pki import HAS_CRYPTOGRAPHY
+
+
+def run(module: AnsibleModule) -> dict:
+    path = module.params['path']
+    existing = _files.read_bytes(path)
+    if existing is not None and not module.params['force']:
+        bundle = secrets.loads(existing, 'secrets bundle %s' % path)
+        try:
+            secrets.validate(bundle)
+        except MachineConfigError as exc:
+            raise MachineConfigError('secrets bundle %s is invalid: %s' % (path, str(exc).strip())) from None
+        return {'changed': False, 'created': False, 'bundle': bundle}
+    _files.check_parent(path)
+    bundle = secrets.generate(module.params['talos_version'])
+    text = secrets.dumps(bundle)
+    if not module.check_mode:
+        _files.atomic_write(path, text)
+    before = existing.decode('utf-8', errors='replace') if existing is not None else ''
+    diff = {'before_header': path, 'after_header': path,
+            'before': _redact.redact_text(before), 'after': _redact.redact_text(text)}
+    return {'changed': True, 'created': True, 'bundle': bundle, 'diff': diff}
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec={
+            'path': {'type': 'path', 'required': True},
+            'talos_version': {'type': 'str'},
+            'force': {'type': 'bool', 'default': False},
+            'return_content': {'type': 'bool', 'default': False},
+        },
+        supports_check_mode=True,
+    )
+    for present, name in ((secrets.HAS_YAML, 'PyYAML'), (HAS_CRYPTOGRAPHY, 'cryptography')):
+        if not present:
+            module.fail_json(msg=missing_required_lib(name))
+    module.params['path'] = os.path.abspath(module.params['path'])
+    try:
+        outcome = run(module)
+    except (MachineConfigError, _files.FileError) as exc:
+        module.fail_json(msg=str(exc), path=module.params['path'])
+    result = {'changed': outcome['changed'], 'created': outcome['created'], 'path': module.params['path']}
+    if module.params['return_content']:
+        result['secrets'] = outcome['bundle']
+    if module._diff and 'diff' in outcome:  # pylint: disable=protected-access  # AnsibleModule's diff flag
+        result['diff'] = outcome['diff']
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
