@@ -58,7 +58,8 @@ class Machine:
             self.os_ca = fleet_secrets.os_ca
             self.server_cert = secrets.apid_certificate(self.os_ca, self.hostname, self.address)
             self.impersonator = secrets.impersonator_certificate(self.os_ca, self.hostname)
-            self.config_yaml = secrets.machine_config(fleet_secrets, spec.machine_type, self.hostname, endpoint)
+            self.config_yaml = secrets.machine_config(fleet_secrets, spec.machine_type, self.hostname, endpoint,
+                                                      version.tag)
             client_ca: Optional[bytes] = self.os_ca.crt
         else:
             _ca, self.server_cert = secrets.maintenance_certificate(self.hostname, self.address)

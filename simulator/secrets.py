@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 from typing import Any, NamedTuple, Optional, Sequence
 
+from ansible_collections.talos.linux.plugins.module_utils._machineconfig import generate, patch
 from ansible_collections.talos.linux.plugins.module_utils._machineconfig import secrets as bundles
 from ansible_collections.talos.linux.plugins.module_utils._pki import CertAndKey, generate_ca, issue_certificate
 
@@ -32,6 +33,7 @@ class FleetSecrets(NamedTuple):
     cluster_id: str
     cluster_secret: str
     secretbox_secret: str
+    bundle: dict[str, Any]  # the whole bundle, for machine configs
 
 
 # A bundle given on the command line (``--secrets``); None: every fleet generates its own.
@@ -68,6 +70,7 @@ def fleet_secrets_from_bundle(bundle: dict[str, Any]) -> FleetSecrets:
         cluster_id=bundle['cluster']['id'],
         cluster_secret=bundle['cluster']['secret'],
         secretbox_secret=section.get('secretboxencryptionsecret') or section.get('aescbcencryptionsecret', ''),
+        bundle=bundle,
     )
 
 
@@ -122,48 +125,13 @@ def talosconfig(ca: CertAndKey, endpoints: Sequence[str], nodes: Sequence[str]) 
     return goyaml.dumps({'context': 'sim', 'contexts': contexts})
 
 
-def machine_config(fleet: FleetSecrets, machine_type: str, hostname: str, endpoint: str) -> str:
-    """A v1alpha1 machine config (plus a HostnameConfig document) shaped like ``talosctl gen config``."""
-    controlplane = machine_type == 'controlplane'
-
-    def pair(ca: CertAndKey) -> dict[str, str]:
-        # Workers only get the CA certificates, never the keys.
-        return {'crt': _b64(ca.crt), 'key': _b64(ca.key) if controlplane else ''}
-
-    machine: dict[str, Any] = {
-        'type': machine_type,
-        'token': fleet.machine_token,
-        'ca': pair(fleet.os_ca),
-        'certSANs': [],
-        'kubelet': {
-            'image': 'ghcr.io/siderolabs/kubelet:%s' % KUBERNETES_VERSION,
-            'defaultRuntimeSeccompProfileEnabled': True,
-            'disableManifestsDirectory': True,
-        },
-        'install': {'disk': '/dev/sda', 'wipe': False},
-        'features': {
-            'diskQuotaSupport': True,
-            'kubePrism': {'enabled': True, 'port': 7445},
-            'hostDNS': {'enabled': True, 'forwardKubeDNSToHost': True},
-        },
-    }
-    cluster: dict[str, Any] = {
-        'id': fleet.cluster_id,
-        'secret': fleet.cluster_secret,
-        'controlPlane': {'endpoint': endpoint},
-        'clusterName': CLUSTER_NAME,
-        'network': {
-            'dnsDomain': 'cluster.local',
-            'podSubnets': ['10.244.0.0/16'],
-            'serviceSubnets': ['10.96.0.0/12'],
-        },
-        'token': fleet.cluster_token,
-        'ca': pair(fleet.k8s_ca),
-        'discovery': {'enabled': True, 'registries': {'kubernetes': {'disabled': True}, 'service': {}}},
-    }
-    if controlplane:
-        cluster['secretboxEncryptionSecret'] = fleet.secretbox_secret
-        cluster['etcd'] = {'ca': pair(fleet.etcd_ca)}
-    v1alpha1 = {'version': 'v1alpha1', 'debug': False, 'persist': True, 'machine': machine, 'cluster': cluster}
-    hostname_doc = {'apiVersion': 'v1alpha1', 'kind': 'HostnameConfig', 'hostname': hostname}
-    return goyaml.dumps_all([v1alpha1, hostname_doc])
+def machine_config(fleet: FleetSecrets, machine_type: str, hostname: str, endpoint: str,
+                   talos_version: str = 'v1.14.0') -> str:
+    """The config ``talosctl gen config`` makes for this machine (the collection's own generator), with its
+    hostname set, for the version contract of the emulated Talos version."""
+    contract = '.'.join(talos_version.split('.')[:2])
+    config = generate.generate(fleet.bundle, CLUSTER_NAME, endpoint, machine_type, KUBERNETES_VERSION,
+                               talos_version=contract).encode()
+    hostname_patch = {'apiVersion': 'v1alpha1', 'kind': 'HostnameConfig', 'auto': {'$patch': 'delete'},
+                      'hostname': hostname}
+    return patch.apply_patches(config, [hostname_patch])

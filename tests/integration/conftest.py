@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -30,6 +31,10 @@ class Fleet:
     def addresses(self, machine_type: str | None = None) -> list[str]:
         return [m['address'] for m in self.machines if machine_type in (None, m['type'])]
 
+    def unused_address(self) -> str:
+        """An address in the fleet's /24 where nothing listens."""
+        return self.machines[0]['address'].rsplit('.', 1)[0] + '.250'
+
     def machine(self, name: str) -> dict:
         return next(m for m in self.machines if m['name'] == name)
 
@@ -47,7 +52,18 @@ def sim(*args: str) -> str:
 
 
 def start_fleet(state_dir: str, *args: str) -> Fleet:
-    sim('up', '--state-dir', state_dir, *args)
+    """``up`` a fleet; without --subnet, on a free random loopback /24 (runs in parallel don't collide)."""
+    if '--subnet' in args:
+        sim('up', '--state-dir', state_dir, *args)
+    else:
+        for attempt in range(8):
+            subnet = '127.%d.%d.0/24' % (random.randint(100, 199), random.randint(0, 255))
+            try:
+                sim('up', '--state-dir', state_dir, '--subnet', subnet, *args)
+                break
+            except AssertionError as exc:
+                if 'already in use' not in str(exc) or attempt == 7:
+                    raise
     with open(os.path.join(state_dir, 'cluster.json'), encoding='utf-8') as f:
         return Fleet(state_dir, json.load(f)['machines'])
 
@@ -56,7 +72,7 @@ def start_fleet(state_dir: str, *args: str) -> Fleet:
 def fleet(tmp_path_factory):
     """A configured v1.14 fleet: 2 control planes, 1 worker."""
     state = str(tmp_path_factory.mktemp('fleet'))
-    running = start_fleet(state, '--controlplanes', '2', '--workers', '1', '--subnet', '127.77.10.0/24')
+    running = start_fleet(state, '--controlplanes', '2', '--workers', '1')
     yield running
     sim('down', '--state-dir', state)
 

@@ -131,7 +131,7 @@ def test_node_info_over_inventory_without_connection_options(fleet, tmp_path):
 
 def test_unreachable_cluster_warns_or_fails_when_strict(tmp_path):
     state = str(tmp_path / 'fleet')
-    fleet = start_fleet(state, '--controlplanes', '1', '--subnet', '127.77.14.0/24')
+    fleet = start_fleet(state, '--controlplanes', '1')
     sim('down', '--state-dir', state)  # the talosconfig stays; nobody answers
     source = write_source(tmp_path / 'u.talos.yml', talosconfig=fleet.talosconfig, discover=True, timeout=2)
     proc = inventory(source, '--list')
@@ -145,7 +145,7 @@ def test_unreachable_cluster_warns_or_fails_when_strict(tmp_path):
 
 def test_cache_serves_discovery_when_cluster_is_gone(tmp_path):
     state = str(tmp_path / 'fleet')
-    fleet = start_fleet(state, '--controlplanes', '1', '--workers', '1', '--subnet', '127.77.15.0/24')
+    fleet = start_fleet(state, '--controlplanes', '1', '--workers', '1')
     cache = tmp_path / 'cache'
     source = write_source(tmp_path / 'c.talos.yml', talosconfig=fleet.talosconfig, discover=True, timeout=2,
                           cache=True, cache_plugin='ansible.builtin.jsonfile', cache_connection=str(cache))
@@ -161,8 +161,7 @@ def test_cache_serves_discovery_when_cluster_is_gone(tmp_path):
 
 def test_maintenance_nodes(tmp_path):
     state = str(tmp_path / 'fleet')
-    fleet = start_fleet(state, '--maintenance', '--controlplanes', '1', '--workers', '1', '--subnet',
-                        '127.77.16.0/24')
+    fleet = start_fleet(state, '--maintenance', '--controlplanes', '1', '--workers', '1')
     try:
         empty = tmp_path / 'talosconfig'
         empty.write_text('context: none\ncontexts:\n  none: {}\n')

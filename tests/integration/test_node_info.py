@@ -44,7 +44,7 @@ def test_every_node_over_mtls(fleet, context, admin):
 
 
 def test_dead_first_endpoint_fails_over(fleet):
-    dead = '127.77.10.250'  # in the fleet's subnet, nothing listens there
+    dead = fleet.unused_address()
     assert_ok(ansible_playbook('node_info_fleet.yml', {
         'talosconfig': fleet.talosconfig, 'context': 'sim', 'admin': True, 'version': 'v1.14.0',
         'endpoints': [dead] + fleet.addresses('controlplane'), 'expected': expected_nodes(fleet)}))
@@ -63,12 +63,10 @@ def test_stopped_machine_is_reported_and_comes_back_with_new_boot_id(fleet):
         'expected': expected_nodes(fleet)}))
 
 
-@pytest.mark.parametrize('version, subnet', [('v1.14.0', '127.77.11.0/24'), ('v1.13.2', '127.77.13.0/24'),
-                                             ('v1.12.6', '127.77.12.0/24')])
-def test_maintenance_mode_with_insecure(tmp_path, version, subnet):
+@pytest.mark.parametrize('version', ['v1.14.0', 'v1.13.2', 'v1.12.6'])
+def test_maintenance_mode_with_insecure(tmp_path, version):
     state = str(tmp_path / 'fleet')
-    fleet = start_fleet(state, '--maintenance', '--controlplanes', '1', '--workers', '1', '--talos-version', version,
-                        '--subnet', subnet)
+    fleet = start_fleet(state, '--maintenance', '--controlplanes', '1', '--workers', '1', '--talos-version', version)
     try:
         assert not os.path.exists(fleet.talosconfig)
         assert_ok(ansible_playbook('node_info_maintenance.yml', {
@@ -104,12 +102,15 @@ def test_wrong_ca_is_a_clear_tls_error(fleet, tmp_path):
     ({'client_key': '/nonexistent/key.pem'}, ['option client_key: cannot read the file given: No such file or directory']),
     ({'client_cert': '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n'},
      ['client certificate (option client_cert): cannot parse']),
-    ({'endpoints': ['127.77.10.251'], 'fail_on_unreachable': True},
-     ['no endpoint reachable', 'endpoint 127.77.10.251: connection refused']),
+    ({'endpoints': ['UNUSED'], 'fail_on_unreachable': True},
+     ['no endpoint reachable', 'endpoint UNUSED: connection refused']),
 ])
 def test_bad_input_fails_clearly(fleet, params, message):
     params = dict(params)
     params.setdefault('talosconfig', fleet.talosconfig)
+    if params.get('endpoints') == ['UNUSED']:
+        params['endpoints'] = [fleet.unused_address()]
+        message = [m.replace('UNUSED', fleet.unused_address()) for m in message]
     assert_ok(ansible_playbook('node_info_fails.yml', {'params': params, 'message': message}))
 
 
