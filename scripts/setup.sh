@@ -7,10 +7,12 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 VENV=.venv
 
-# Debian packages the tests and talos-sim use (one per line in scripts/debian-packages.txt).
+# Debian packages the tests and talos-sim use (one per line in scripts/debian-packages.txt;
+# "package:command" installs the package only when no command of that name exists).
 missing=()
-while read -r pkg; do
+while IFS=: read -r pkg cmd; do
   [[ -z "$pkg" || "$pkg" == \#* ]] && continue
+  [[ -n "$cmd" ]] && command -v "$cmd" >/dev/null && continue
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done < scripts/debian-packages.txt
 if ((${#missing[@]})); then
