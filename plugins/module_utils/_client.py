@@ -65,6 +65,11 @@ class TalosClient(Transport):
         async for reply in self.stream(State.List, request, node=node):
             yield resource_to_dict(reply.resource)
 
+    async def kubeconfig(self, node: str | None = None) -> AsyncIterator[bytes]:
+        """The admin kubeconfig as Talos sends it (a gzip'd tar with one file), chunk by chunk."""
+        async for data in self.stream(MachineService.Kubeconfig, node=node):
+            yield data.bytes
+
     async def meta_write(self, key: int, value: bytes, node: str | None = None) -> None:
         await self.unary(MachineService.MetaWrite, machine_pb2.MetaWriteRequest(key=key, value=value), node=node)
 
@@ -202,6 +207,7 @@ class TalosClient(Transport):
         request = machine_pb2.EventsRequest(tail_events=tail_events, with_actor_id=actor_id)
         async for event in self.stream(MachineService.Events, request, node=node, timeout=timeout):
             yield decode_event(event)
+
 
 def _alarms(alarms: Any) -> list[dict[str, Any]]:
     names = machine_pb2.EtcdMemberAlarm.AlarmType

@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Optional
 
 from simulator.calls import HANDLERS, Registered
-from simulator.handlers import cosi, etcd, lifecycle, machine, meta, services
+from simulator.handlers import cosi, etcd, kubeconfig, lifecycle, machine, meta, services
 
-MODULES = (cosi, etcd, lifecycle, machine, meta, services)
+MODULES = (cosi, etcd, kubeconfig, lifecycle, machine, meta, services)
 
 
 def lookup(path: str) -> Optional[Registered]:

@@ -1,0 +1,160 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: kubeconfig
+short_description: Fetch the Kubernetes admin kubeconfig of a Talos cluster
+version_added: 0.1.0
+description:
+  - Asks a control plane for the cluster's admin kubeconfig (a client certificate signed by the
+    cluster's Kubernetes CA) and writes it to O(dest) or merges it into an existing kubeconfig, as
+    C(talosctl kubeconfig) does.
+  - Idempotent although Talos issues a new certificate on every call - an existing entry for the same
+    cluster (same server and CA) whose certificate is still valid for longer than O(renew_before) is
+    kept as it is.
+  - "Merging follows talosctl: a cluster, user or context whose name is taken by a different entry is
+    added as C(<name>-1), C(<name>-2), ... (O(force=true) overwrites instead), and the merged context
+    becomes the current one."
+author:
+  - Talos Linux Ansible collection contributors (@talos-linux)
+extends_documentation_fragment:
+  - talos.linux.connection
+  - talos.linux.attributes
+  - talos.linux.attributes.actiongroup_talos
+options:
+  node:
+    description:
+      - Control plane to ask. Defaults to the inventory host's node, else the node behind the endpoint.
+    type: str
+  dest:
+    description:
+      - Kubeconfig file to write or merge into (mode 0600, written atomically).
+    type: path
+  merge:
+    description:
+      - Merge into O(dest) when it exists. With V(false), O(dest) holds only this cluster's kubeconfig;
+        a file holding another kubeconfig is replaced only with O(force=true).
+    type: bool
+    default: true
+  force:
+    description:
+      - On a name clash with a different entry, overwrite it instead of adding a renamed one.
+    type: bool
+    default: false
+  context_name:
+    description:
+      - Name of the merged context (default C(admin@<cluster>), renamed on a clash). An existing context
+        of this name is overwritten.
+    type: str
+  renew_before:
+    description:
+      - Replace the existing client certificate when it expires within this many days.
+    type: int
+    default: 30
+  return_content:
+    description:
+      - Return the kubeconfig in RV(kubeconfig). It holds a private key - set C(no_log) on the task.
+    type: bool
+    default: false
+attributes:
+  check_mode:
+    support: full
+    details: Fetches the kubeconfig (Talos issues a certificate) but writes nothing.
+  diff_mode:
+    support: full
+    details: Shows the change to O(dest) with private keys masked.
+  idempotent:
+    support: full
+notes:
+  - Needs the C(os:admin) role. Only control planes serve the kubeconfig.
+'''
+
+EXAMPLES = r'''
+- name: Merge the cluster into ~/.kube/config
+  talos.linux.kubeconfig:
+    dest: ~/.kube/config
+
+- name: A separate file for the CI job
+  talos.linux.kubeconfig:
+    dest: "{{ playbook_dir }}/kubeconfig"
+    merge: false
+    context_name: prod
+
+- name: Use it in memory only
+  talos.linux.kubeconfig:
+    return_content: true
+  register: admin
+  no_log: true
+'''
+
+RETURN = r'''
+dest:
+  description: The file written or merged into.
+  returned: when O(dest) is set
+  type: str
+context:
+  description: Name of the kubeconfig context for this cluster (current in O(dest)).
+  returned: when O(dest) is set
+  type: str
+  sample: admin@prod
+renames:
+  description: Entries added under another name because theirs was taken, each with C(kind), C(from), C(to).
+  returned: when O(dest) is set
+  type: list
+  elements: dict
+kubeconfig:
+  description: The kubeconfig sent by the node.
+  returned: when O(return_content=true)
+  type: str
+'''
+
+import datetime
+
+from ansible_collections.talos.linux.plugins.module_utils import _kubeconfig
+from ansible_collections.talos.linux.plugins.module_utils._files import FileError
+from ansible_collections.talos.linux.plugins.module_utils._module import TalosModule
+
+
+def main() -> None:
+    talos = TalosModule(
+        argument_spec={
+            'node': {'type': 'str'},
+            'dest': {'type': 'path'},
+            'merge': {'type': 'bool', 'default': True},
+            'force': {'type': 'bool', 'default': False},
+            'context_name': {'type': 'str'},
+            'renew_before': {'type': 'int', 'default': 30},
+            'return_content': {'type': 'bool', 'default': False},
+        },
+        required_one_of=[('dest', 'return_content')],
+        supports_check_mode=True,
+    )
+    params = talos.params
+    settings = talos.connection_settings([params['node']] if params['node'] else None)
+    node = settings.nodes[0] if params['node'] else None
+    text = talos.run(settings, lambda client: _kubeconfig.fetch(client, node))
+    result = {'changed': False}
+    if params['return_content']:
+        result['kubeconfig'] = text
+    if params['dest']:
+        try:
+            plan = _kubeconfig.plan(text, params['dest'], params['merge'], params['force'], params['context_name'],
+                                    datetime.timedelta(days=params['renew_before']))
+            if plan.changed and not talos.module.check_mode:
+                _kubeconfig.write(params['dest'], plan.content)
+        except (_kubeconfig.KubeconfigError, FileError) as exc:
+            talos.module.fail_json(msg=str(exc), dest=params['dest'])
+        result.update(changed=plan.changed, dest=params['dest'], context=plan.context, renames=plan.renames)
+        if talos.module._diff and plan.changed:  # pylint: disable=protected-access
+            result['diff'] = {'before_header': params['dest'], 'after_header': params['dest'],
+                              'before': _kubeconfig.redacted(plan.before),
+                              'after': _kubeconfig.redacted(plan.content)}
+    talos.module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
