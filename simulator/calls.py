@@ -35,7 +35,7 @@ class Call:
 
 
 class Registered(NamedTuple):
-    kind: str  # 'unary' (returns the reply) or 'stream' (async generator of replies)
+    kind: str  # 'unary' (returns the reply), 'stream' (async generator of replies) or 'client_stream'
     func: Callable[[Call], Any]
 
 
@@ -55,6 +55,14 @@ def server_stream(method: RpcMethod) -> Callable[[Callable[[Call], AsyncIterator
     """Register ``async def f(call)`` yielding the messages of a server stream."""
     def register(func: Callable[[Call], AsyncIterator[Any]]) -> Callable[[Call], AsyncIterator[Any]]:
         HANDLERS[method.path] = Registered('stream', func)
+        return func
+    return register
+
+
+def client_stream(method: RpcMethod) -> Callable[[Callable[[Call], Awaitable[Any]]], Callable[[Call], Awaitable[Any]]]:
+    """Register ``async def f(call) -> reply`` for a client-streaming method; it reads ``call.stream``."""
+    def register(func: Callable[[Call], Awaitable[Any]]) -> Callable[[Call], Awaitable[Any]]:
+        HANDLERS[method.path] = Registered('client_stream', func)
         return func
     return register
 

@@ -121,7 +121,7 @@ class Dispatcher:
         call = Call(machine, method, stream, roles)
         if not method.client_streaming:
             call.request = await stream.recv_message()
-        if registered.kind == 'unary':
+        if registered.kind in ('unary', 'client_stream'):  # a client-stream handler reads call.stream itself
             await stream.send_message(await registered.func(call))
         else:
             async for message in registered.func(call):

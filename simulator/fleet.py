@@ -9,7 +9,7 @@ import logging
 import os
 from typing import Any, Optional
 
-from simulator import secrets
+from simulator import etcd, secrets
 from simulator.machine import Machine
 from simulator.plan import MachineSpec
 from simulator.statedir import StateDir, write_atomic, write_json
@@ -47,6 +47,8 @@ class Fleet:
         endpoint = 'https://%s:6443' % controlplanes[0]
         fleet = cls(state, [], talosconfig)
         fleet.add([Machine(spec, version, fleet_secrets, endpoint, fleet.resolve, boot_delay) for spec in specs])
+        for machine in fleet.machines:
+            etcd.attach(machine, state.path)
         return fleet
 
     def resolve(self, target: str) -> str:

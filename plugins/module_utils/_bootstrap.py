@@ -1,0 +1,65 @@
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Bootstrap etcd once per cluster, with a cluster-wide guard against a split.
+
+Talos refuses a second Bootstrap only on the *same* machine; a Bootstrap on another control plane
+starts a second, separate cluster. So before bootstrapping, every reachable control plane is
+asked for its etcd service: if any runs etcd, the cluster is bootstrapped and nothing is done.
+Private module: free to change between releases.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ansible_collections.talos.linux.plugins.module_utils._client import TalosClient
+from ansible_collections.talos.linux.plugins.module_utils._errors import TalosError
+from ansible_collections.talos.linux.plugins.module_utils._etcd import etcd_service, not_a_control_plane, wait_etcd_up
+from ansible_collections.talos.linux.plugins.module_utils._etcd_backup import upload_snapshot
+
+RUNNING = 'Running'
+
+
+async def find_running_etcd(client: TalosClient, controlplanes: list[Any]) -> tuple[list[str], dict[str, str]]:
+    """(control planes whose etcd runs, unreachable control planes with their error)."""
+    async def one(node: str) -> dict[str, Any] | None:
+        return await etcd_service(client, node)
+    results = await client.for_nodes(controlplanes, one)
+    running, unreachable = [], {}
+    for node, result in results.items():
+        if isinstance(result, TalosError):
+            unreachable[node] = str(result)
+        elif result is not None and result['state'] == RUNNING:
+            running.append(node)
+    return running, unreachable
+
+
+async def bootstrap(client: TalosClient, node: str | None, controlplanes: list[str], check_mode: bool,
+                    recover_from: str | None = None, skip_hash_check: bool = False, wait: bool = True,
+                    wait_timeout: float = 300.0) -> dict[str, Any]:
+    targets = list(dict.fromkeys([node] + controlplanes))
+    running, unreachable = await find_running_etcd(client, targets)
+    result: dict[str, Any] = {'changed': False, 'etcd_running_on': running, 'unreachable': unreachable,
+                              'recovered': False, 'snapshot': None}
+    if running:
+        result['msg'] = 'etcd already runs on %s: the cluster is bootstrapped' % ', '.join(running)
+        return result
+    if node in unreachable:
+        raise TalosError('cannot bootstrap: %s' % unreachable[node], node=node)
+    if check_mode:
+        result.update(changed=True, msg='etcd would be bootstrapped')
+        return result
+    if recover_from:
+        result['snapshot'] = await upload_snapshot(client, node, recover_from, skip_hash_check)
+    try:
+        await client.bootstrap(node, recover=bool(recover_from), skip_hash_check=skip_hash_check)
+    except TalosError as exc:
+        if exc.code != 'ALREADY_EXISTS':
+            raise not_a_control_plane(exc, node) from None
+        result['msg'] = 'the node was bootstrapped already (%s)' % exc.message
+        return result
+    result.update(changed=True, recovered=bool(recover_from), msg='etcd bootstrapped')
+    if wait:
+        await wait_etcd_up(client, node, wait_timeout)
+        result['msg'] += ' and running'
+    return result

@@ -1,0 +1,141 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: bootstrap
+short_description: Bootstrap etcd once per Talos cluster, optionally from a snapshot
+version_added: 0.1.0
+description:
+  - Starts etcd as a new cluster on O(node) (MachineService.Bootstrap); the other control planes then join it
+    on their own.
+  - Talos only refuses a second Bootstrap on the same machine; a Bootstrap on another control plane would split
+    the cluster in two. So first every control plane in O(controlplanes) that can be reached is asked for its
+    etcd service; if etcd runs on any of them, nothing is done (V(changed=false)). A node that answers "already
+    bootstrapped" (gRPC ALREADY_EXISTS) is also success with V(changed=false).
+  - With O(recover_from), the snapshot file is checked (etcd's integrity hash, unless
+    O(recover_skip_hash_check=true)), uploaded (MachineService.EtcdRecover, read from disk chunk by chunk) and
+    etcd is bootstrapped from it.
+  - With O(wait=true), waits until etcd runs and is healthy on O(node).
+author:
+  - Talos Linux Ansible collection contributors (@talos-linux)
+extends_documentation_fragment:
+  - talos.linux.connection
+  - talos.linux.attributes
+  - talos.linux.attributes.actiongroup_talos
+options:
+  node:
+    description: The control plane to bootstrap. Defaults to the node behind the endpoint.
+    type: str
+  controlplanes:
+    description:
+      - Control planes to check for a running etcd before bootstrapping.
+      - Defaults to the connection's endpoints (talosconfig endpoints are usually the control planes).
+      - Control planes that cannot be reached are listed in RV(unreachable); only O(node) must be reachable.
+    type: list
+    elements: str
+  recover_from:
+    description: Snapshot file on the controller (for example from M(talos.linux.etcd_snapshot)) to recover etcd from.
+    type: path
+  recover_skip_hash_check:
+    description:
+      - Accept a snapshot without etcd's integrity hash (a copy of a member's C(db) file).
+    type: bool
+    default: false
+  wait:
+    description: Wait until etcd runs and is healthy on O(node).
+    type: bool
+    default: true
+  wait_timeout:
+    description: Seconds to wait with O(wait=true).
+    type: float
+    default: 300
+attributes:
+  check_mode:
+    support: full
+    details: Runs the guard and reports whether etcd would be bootstrapped.
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+notes:
+  - Needs a client certificate with the role C(os:admin).
+'''
+
+EXAMPLES = r'''
+- name: Bootstrap the cluster on the first control plane
+  talos.linux.bootstrap:
+    node: 10.5.0.2
+    controlplanes: [10.5.0.2, 10.5.0.3, 10.5.0.4]
+
+- name: Disaster recovery from a snapshot
+  talos.linux.bootstrap:
+    node: 10.5.0.2
+    recover_from: /var/backups/talos/etcd.snapshot
+'''
+
+RETURN = r'''
+etcd_running_on:
+  description: Control planes found running etcd (then nothing was done).
+  returned: always
+  type: list
+  elements: str
+unreachable:
+  description: Control planes that could not be checked, with the error.
+  returned: always
+  type: dict
+recovered:
+  description: Whether etcd was bootstrapped from O(recover_from).
+  returned: always
+  type: bool
+snapshot:
+  description: The uploaded snapshot's C(size), C(sha256) and C(hash_verified).
+  returned: with O(recover_from)
+  type: dict
+msg:
+  description: What happened.
+  returned: always
+  type: str
+'''
+
+from ansible_collections.talos.linux.plugins.module_utils._bootstrap import bootstrap
+from ansible_collections.talos.linux.plugins.module_utils._connection import parse_endpoint
+from ansible_collections.talos.linux.plugins.module_utils._errors import TalosError
+from ansible_collections.talos.linux.plugins.module_utils._etcd_snapshot_file import SnapshotError
+from ansible_collections.talos.linux.plugins.module_utils._module import TalosModule
+
+
+def main() -> None:
+    talos = TalosModule(
+        argument_spec={
+            'node': {'type': 'str'},
+            'controlplanes': {'type': 'list', 'elements': 'str'},
+            'recover_from': {'type': 'path'},
+            'recover_skip_hash_check': {'type': 'bool', 'default': False},
+            'wait': {'type': 'bool', 'default': True},
+            'wait_timeout': {'type': 'float', 'default': 300.0},
+        },
+        supports_check_mode=True,
+    )
+    params = talos.params
+    node = params['node']
+    settings = talos.connection_settings([node] if node else None)
+    controlplanes = params['controlplanes']
+    if controlplanes is None:
+        controlplanes = [parse_endpoint(endpoint)[0] for endpoint in settings.endpoints]
+
+    async def work(client):
+        try:
+            return await bootstrap(client, node, controlplanes, talos.module.check_mode, params['recover_from'],
+                                   params['recover_skip_hash_check'], params['wait'], params['wait_timeout'])
+        except SnapshotError as exc:
+            raise TalosError('recover_from: %s' % exc, node=node or settings.endpoints[0]) from None
+
+    talos.module.exit_json(**talos.run(settings, work))
+
+
+if __name__ == '__main__':
+    main()

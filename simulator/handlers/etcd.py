@@ -1,0 +1,226 @@
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""MachineService etcd RPCs and Bootstrap, acting on the machine's real etcd member (simulator.etcd).
+
+Errors follow machined: etcd APIs on a machine that is not a control plane are UNIMPLEMENTED
+"<api> is only available on control plane nodes"; a second Bootstrap is ALREADY_EXISTS; etcd
+client failures are plain errors (UNKNOWN) carrying etcd's message.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Any, AsyncIterator
+
+from grpclib.const import Status
+from grpclib.exceptions import GRPCError
+
+from simulator import etcd_lifecycle  # noqa: F401  # pylint: disable=unused-import  # registers the hooks
+from simulator.api import MachineService, common_pb2, machine_pb2
+from simulator.calls import Call, client_stream, server_stream, unary
+from simulator.etcd import EtcdMember
+from simulator.etcd_gateway import EtcdError, Gateway
+
+_NOT_FOUND = 5  # gRPC code etcd gives for an unknown member
+_ALARM_TYPES = {'NONE': 0, 'NOSPACE': 1, 'CORRUPT': 2}
+
+
+def _member(call: Call, api_name: str) -> EtcdMember:
+    """machined's control-plane check, then the machine's etcd member."""
+    machine = call.machine
+    if not machine.configured:
+        raise GRPCError(Status.UNIMPLEMENTED, 'machine type is not set, cannot use %s API' % api_name)
+    if machine.machine_type != 'controlplane' or machine.etcd is None:
+        raise GRPCError(Status.UNIMPLEMENTED, '%s is only available on control plane nodes' % api_name)
+    return machine.etcd
+
+
+def _local(member: EtcdMember, what: str) -> Gateway:
+    if not member.process_running:
+        raise GRPCError(Status.UNKNOWN, '%s: dial tcp 127.0.0.1:2379: connect: connection refused' % what)
+    return member.gateway
+
+
+async def _cluster_call(member: EtcdMember, what: str, func: Any) -> Any:
+    """Run ``func(gateway)`` against the first control plane whose etcd answers (Talos's client from CP IPs)."""
+    last = 'no etcd member is running'
+    for peer in member.running_peers():
+        try:
+            return await func(peer.gateway)
+        except EtcdError as exc:
+            if exc.code is not None:  # etcd answered: its error is the answer
+                raise
+            last = exc.message
+    raise GRPCError(Status.UNKNOWN, '%s: %s' % (what, last))
+
+
+def _etcd_error(what: str, exc: EtcdError) -> GRPCError:
+    return GRPCError(Status.UNKNOWN, '%s: %s' % (what, exc.message) if what else exc.message)
+
+
+@unary(MachineService.EtcdMemberList)
+async def member_list(call: Call) -> Any:
+    member = _member(call, 'member list')
+    try:
+        if call.request.query_local:
+            members = await _local(member, 'error getting etcd member list').members()
+        else:
+            members = await _cluster_call(member, 'error getting etcd member list', lambda gw: gw.members())
+    except EtcdError as exc:
+        raise _etcd_error('', exc) from None
+    reply = machine_pb2.EtcdMembers(legacy_members=[m['name'] for m in members])
+    for entry in members:
+        reply.members.add(id=entry['id'], hostname=entry['name'], peer_urls=entry['peer_urls'],
+                          client_urls=entry['client_urls'], is_learner=entry['is_learner'])
+    return machine_pb2.EtcdMemberListResponse(messages=[reply])
+
+
+@unary(MachineService.EtcdStatus)
+async def status(call: Call) -> Any:
+    member = _member(call, 'etcd status')
+    try:
+        info = await _local(member, 'failed to query etcd status').status()
+    except EtcdError as exc:
+        raise _etcd_error('failed to query etcd status', exc) from None
+    major_minor = '.'.join(info['version'].split('.')[:2])
+    member_status = machine_pb2.EtcdMemberStatus(
+        member_id=info['member_id'], protocol_version=info['version'], db_size=info['db_size'],
+        db_size_in_use=info['db_size_in_use'], leader=info['leader'], raft_index=info['raft_index'],
+        raft_term=info['raft_term'], raft_applied_index=info['raft_applied_index'], errors=info['errors'],
+        is_learner=info['is_learner'], storage_version='%s.0' % major_minor if major_minor else 'unknown')
+    return machine_pb2.EtcdStatusResponse(messages=[machine_pb2.EtcdStatus(member_status=member_status)])
+
+
+@server_stream(MachineService.EtcdSnapshot)
+async def snapshot(call: Call) -> AsyncIterator[Any]:
+    member = _member(call, 'etcd snapshot')
+    gateway = _local(member, 'failed reading etcd snapshot')
+    try:
+        async for chunk in gateway.snapshot():
+            yield common_pb2.Data(bytes=chunk)
+    except EtcdError as exc:
+        raise _etcd_error('failed reading etcd snapshot', exc) from None
+
+
+@client_stream(MachineService.EtcdRecover)
+async def recover(call: Call) -> Any:
+    member = _member(call, 'etcd recover')
+    fd, tmp = tempfile.mkstemp(dir=member.dir, prefix='.recovery.')
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            async for message in call.stream:
+                f.write(message.bytes)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, member.recovery_snapshot)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return machine_pb2.EtcdRecoverResponse(messages=[machine_pb2.EtcdRecover()])
+
+
+@unary(MachineService.EtcdDefragment)
+async def defragment(call: Call) -> Any:
+    member = _member(call, 'etcd defragment')
+    try:
+        await _local(member, 'failed to defragment etcd').defragment()
+    except EtcdError as exc:
+        raise _etcd_error('failed to defragment etcd', exc) from None
+    return machine_pb2.EtcdDefragmentResponse(messages=[machine_pb2.EtcdDefragment()])
+
+
+def _alarm_messages(alarms: list[dict[str, Any]]) -> list[Any]:
+    return [machine_pb2.EtcdMemberAlarm(member_id=alarm['member_id'], alarm=_ALARM_TYPES.get(alarm['alarm'], 0))
+            for alarm in alarms]
+
+
+@unary(MachineService.EtcdAlarmList)
+async def alarm_list(call: Call) -> Any:
+    member = _member(call, 'etcd alarm list')
+    try:
+        alarms = await _local(member, 'failed to list etcd alarms').alarms()
+    except EtcdError as exc:
+        raise _etcd_error('failed to list etcd alarms', exc) from None
+    return machine_pb2.EtcdAlarmListResponse(messages=[machine_pb2.EtcdAlarm(member_alarms=_alarm_messages(alarms))])
+
+
+@unary(MachineService.EtcdAlarmDisarm)
+async def alarm_disarm(call: Call) -> Any:
+    member = _member(call, 'etcd alarm disarm')
+    gateway = _local(member, 'failed to disarm etcd alarm')
+    try:
+        alarms = await gateway.alarms()
+        for alarm in alarms:  # clientv3 disarms every active alarm when given an empty one
+            await gateway.alarms('DEACTIVATE', alarm['member_id'], alarm['alarm'])
+    except EtcdError as exc:
+        raise _etcd_error('failed to disarm etcd alarm', exc) from None
+    return machine_pb2.EtcdAlarmDisarmResponse(
+        messages=[machine_pb2.EtcdAlarmDisarm(member_alarms=_alarm_messages(alarms))])
+
+
+@unary(MachineService.EtcdRemoveMemberByID)
+async def remove_member(call: Call) -> Any:
+    member = _member(call, 'etcd remove member')
+    member_id = call.request.member_id
+    try:
+        await _cluster_call(member, 'failed to create etcd client', lambda gw: gw.remove(member_id))
+    except EtcdError as exc:
+        text = 'failed to remove member %d: %s' % (member_id, exc.message)
+        raise GRPCError(Status.NOT_FOUND if exc.code == _NOT_FOUND else Status.UNKNOWN,
+                        text if exc.code == _NOT_FOUND else 'failed to remove member: %s' % text) from None
+    return machine_pb2.EtcdRemoveMemberByIDResponse(messages=[machine_pb2.EtcdRemoveMemberByID()])
+
+
+@unary(MachineService.EtcdLeaveCluster)
+async def leave_cluster(call: Call) -> Any:
+    member = _member(call, 'etcd leave')
+    try:
+        members = await _cluster_call(member, 'failed to create etcd client', lambda gw: gw.members())
+        mine = [entry['id'] for entry in members if entry['name'] == member.name
+                or entry['peer_urls'] == [member.peer_url]]
+        for member_id in mine:
+            try:
+                await _cluster_call(member, 'failed to leave cluster', lambda gw, mid=member_id: gw.remove(mid))
+            except EtcdError as exc:
+                if exc.code != _NOT_FOUND:  # already removed: nothing to do
+                    raise
+    except EtcdError as exc:
+        raise _etcd_error('failed to leave cluster', exc) from None
+    await member.leave()
+    return machine_pb2.EtcdLeaveClusterResponse(messages=[machine_pb2.EtcdLeaveCluster()])
+
+
+@unary(MachineService.EtcdForfeitLeadership)
+async def forfeit_leadership(call: Call) -> Any:
+    member = _member(call, 'etcd forfeit leadership')
+    gateway = _local(member, 'failed to forfeit leadership')
+    try:
+        members = await gateway.members()
+        if len(members) == 1:
+            raise GRPCError(Status.UNKNOWN, 'failed to forfeit leadership: cannot forfeit leadership, only one member')
+        local = await gateway.status()
+        new_leader = ''
+        if local['leader'] == local['member_id']:
+            for other in members:
+                if other['id'] != local['member_id'] and not other['is_learner'] and other['name']:
+                    await gateway.move_leader(other['id'])
+                    new_leader = other['name']
+                    break
+    except EtcdError as exc:
+        raise _etcd_error('failed to forfeit leadership', exc) from None
+    return machine_pb2.EtcdForfeitLeadershipResponse(messages=[machine_pb2.EtcdForfeitLeadership(member=new_leader)])
+
+
+@unary(MachineService.Bootstrap)
+async def bootstrap(call: Call) -> Any:
+    machine = call.machine
+    if machine.machine_type != 'controlplane' or machine.etcd is None:
+        if machine.version.at_least(1, 13):
+            raise GRPCError(Status.UNIMPLEMENTED, 'bootstrap is only available on control plane nodes')
+        raise GRPCError(Status.FAILED_PRECONDITION, 'bootstrap can only be performed on a control plane node')
+    member: EtcdMember = machine.etcd
+    if member.has_data or member.bootstrapping:
+        raise GRPCError(Status.ALREADY_EXISTS, 'etcd data directory is not empty')
+    await member.bootstrap(call.request.recover_etcd, call.request.recover_skip_hash_check)
+    return machine_pb2.BootstrapResponse(messages=[machine_pb2.Bootstrap()])
