@@ -17,6 +17,7 @@ import socket
 from typing import Any, Awaitable, Callable
 
 from simulator.fleet import Fleet
+from simulator.lifecycle import lifecycle_of
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,22 @@ async def _start(fleet: Fleet, request: dict[str, Any]) -> dict[str, Any]:
     """Boot a stopped machine (new boot ID); replies once it listens again."""
     machine = fleet.find(str(request.get('machine', '')))
     await machine.start()
+    return {'machine': machine.describe()}
+
+
+@operation('fail-upgrade')
+async def _fail_upgrade(fleet: Fleet, request: dict[str, Any]) -> dict[str, Any]:
+    """The machine's next upgrade fails in the installer (exit code 1); it keeps its version."""
+    machine = fleet.find(str(request.get('machine', '')))
+    lifecycle_of(machine).fail_next_upgrade = True
+    return {'machine': machine.describe()}
+
+
+@operation('hold')
+async def _hold(fleet: Fleet, request: dict[str, Any]) -> dict[str, Any]:
+    """The machine stays down after its next reboot, until `start`."""
+    machine = fleet.find(str(request.get('machine', '')))
+    lifecycle_of(machine).hold = True
     return {'machine': machine.describe()}
 
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator, Awaitable, Callable, TypeVar
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any, AsyncIterator, Awaitable, Callable, Iterator, TypeVar
 
 try:
     from grpclib.client import Channel
@@ -158,6 +158,26 @@ class Transport:
             message = '%s: %s is not served by this node' % (message, method.name)
         return TalosError(message, code=code, node=node, endpoint=endpoint)
 
+    @contextmanager
+    def _mapped_errors(self, method: RpcMethod, node: str | None, endpoint: _Endpoint, timeout: float,
+                       read_only: bool) -> Iterator[None]:
+        """gRPC and transport failures of a call, including those raised when its stream closes, as TalosError.
+
+        The channel is left alone: it reconnects by itself, and other calls may be using it.
+        """
+        try:
+            yield
+        except GRPCError as exc:
+            raise self._grpc_error(exc, method, node, endpoint.address) from None
+        except asyncio.TimeoutError:  # before OSError: TimeoutError is one
+            raise TalosError('%s: no answer within %.0fs' % (method.name, timeout), code='DEADLINE_EXCEEDED',
+                             node=node, endpoint=endpoint.address) from None
+        except (StreamTerminatedError, OSError) as exc:
+            message = 'connection lost: %s' % _describe_transport_error(exc)
+            if not read_only:
+                message += ' (the call may or may not have taken effect)'
+            raise TalosError(message, code='UNAVAILABLE', node=node, endpoint=endpoint.address) from None
+
     @asynccontextmanager
     async def _open(self, endpoint: _Endpoint, method: RpcMethod, metadata: list[tuple[str, str]],
                     timeout: float) -> AsyncIterator[Any]:
@@ -202,23 +222,12 @@ class Transport:
     async def _unary_once(self, method: RpcMethod, request: Any, node: str | None, timeout: float,
                           read_only: bool) -> Any:
         async def attempt(endpoint: _Endpoint, metadata: list) -> Any:
-            async with self._open(endpoint, method, metadata, timeout) as stream:
-                try:
+            with self._mapped_errors(method, node, endpoint, timeout, read_only):
+                async with self._open(endpoint, method, metadata, timeout) as stream:
                     await _send(stream, request)
                     reply = await stream.recv_message()
-                except GRPCError as exc:
-                    raise self._grpc_error(exc, method, node, endpoint.address) from None
-                except asyncio.TimeoutError:  # before OSError: TimeoutError is one
-                    raise TalosError('%s: no answer within %.0fs' % (method.name, timeout), code='DEADLINE_EXCEEDED',
-                                     node=node, endpoint=endpoint.address) from None
-                except (StreamTerminatedError, OSError) as exc:
-                    endpoint.close()
-                    message = 'connection lost: %s' % _describe_transport_error(exc)
-                    if not read_only:
-                        message += ' (the call may or may not have taken effect)'
-                    raise TalosError(message, code='UNAVAILABLE', node=node, endpoint=endpoint.address) from None
-                self._check_reply(reply, node, endpoint.address)
-                return reply
+            self._check_reply(reply, node, endpoint.address)
+            return reply
         return await self._with_failover(node, attempt)
 
     async def unary(self, method: RpcMethod, request: Any = None, *, node: str | None = None,
@@ -248,21 +257,12 @@ class Transport:
         failures = []
         for endpoint, metadata in self._routes(node):
             try:
-                async with self._open(endpoint, method, metadata, timeout) as stream:
-                    try:
+                with self._mapped_errors(method, node, endpoint, timeout, True):
+                    async with self._open(endpoint, method, metadata, timeout) as stream:
                         await _send(stream, request)
                         async for reply in _messages(stream):
                             self._check_reply(reply, node, endpoint.address)
                             yield reply
-                    except GRPCError as exc:
-                        raise self._grpc_error(exc, method, node, endpoint.address) from None
-                    except asyncio.TimeoutError:  # before OSError: TimeoutError is one
-                        raise TalosError('%s: stream did not finish within %.0fs' % (method.name, timeout),
-                                         code='DEADLINE_EXCEEDED', node=node, endpoint=endpoint.address) from None
-                    except (StreamTerminatedError, OSError) as exc:
-                        endpoint.close()
-                        raise TalosError('connection lost: %s' % _describe_transport_error(exc), code='UNAVAILABLE',
-                                         node=node, endpoint=endpoint.address) from None
                 return
             except _TransportError as exc:
                 failures.append(str(exc))
@@ -278,23 +278,21 @@ class Transport:
         timeout = timeout or self.settings.timeout
 
         async def attempt(endpoint: _Endpoint, metadata: list) -> Any:
-            async with self._open(endpoint, method, metadata, timeout) as stream:
-                try:
-                    async for message in messages:
-                        await stream.send_message(message)
-                    await stream.end()
+            with self._mapped_errors(method, node, endpoint, timeout, False):
+                async with self._open(endpoint, method, metadata, timeout) as stream:
+                    try:
+                        async for message in messages:
+                            await stream.send_message(message)
+                        await stream.end()
+                    except StreamTerminatedError:
+                        # A node that refuses the call (roles, state) answers and resets the upload.
+                        answered = _status_before_reset(stream)
+                        if answered is not None:
+                            raise answered from None
+                        raise
                     reply = await stream.recv_message()
-                except GRPCError as exc:
-                    raise self._grpc_error(exc, method, node, endpoint.address) from None
-                except asyncio.TimeoutError:  # before OSError: TimeoutError is one
-                    raise TalosError('%s: upload did not finish within %.0fs' % (method.name, timeout),
-                                     code='DEADLINE_EXCEEDED', node=node, endpoint=endpoint.address) from None
-                except (StreamTerminatedError, OSError) as exc:
-                    endpoint.close()
-                    raise TalosError('connection lost: %s' % _describe_transport_error(exc), code='UNAVAILABLE',
-                                     node=node, endpoint=endpoint.address) from None
-                self._check_reply(reply, node, endpoint.address)
-                return reply
+            self._check_reply(reply, node, endpoint.address)
+            return reply
         return await self._with_failover(node, attempt)
 
     async def for_nodes(self, nodes: list[str], call: Callable[[str], Awaitable[T]]) -> dict[str, T | TalosError]:

@@ -46,3 +46,15 @@ def test_writes_are_never_retried(fleet):
         return failure.value
     error = _with_worker_back_later(fleet, write)
     assert error.code == 'UNAVAILABLE'
+
+
+def test_refused_upload_reports_the_refusal(fleet):
+    """A node that refuses a client stream answers and resets it; the answer, not 'connection lost', is reported."""
+    async def upload():
+        settings = settings_from_options({'talosconfig': fleet.talosconfig, 'context': 'sim-reader'})
+        async with TalosClient(settings) as client:
+            with pytest.raises(TalosError) as failure:
+                await client.etcd_recover([b'x' * 65536] * 64, node=fleet.addresses('controlplane')[0])
+        return failure.value
+    error = asyncio.run(upload())
+    assert error.code == 'PERMISSION_DENIED', str(error)

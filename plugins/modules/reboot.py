@@ -1,0 +1,140 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: reboot
+short_description: Reboot a Talos node and wait until it is back
+version_added: 0.1.0
+description:
+  - Reboots O(node) (MachineService.Reboot) and, with O(wait), waits until it answers again with a new boot ID,
+    in stage C(running) and ready.
+  - While waiting, the node's events are followed; when O(wait_timeout) passes, the error says what the node was
+    last seen doing.
+  - On a control plane, refuses to reboot when etcd would lose quorum with this node down, unless O(force).
+  - The reboot request is sent once and never retried.
+author:
+  - Talos Linux Ansible collection contributors (@talos-linux)
+extends_documentation_fragment:
+  - talos.linux.connection
+  - talos.linux.attributes
+  - talos.linux.attributes.actiongroup_talos
+options:
+  node:
+    description:
+      - The node to reboot. Defaults to the node behind the endpoint.
+    type: str
+  mode:
+    description:
+      - V(default) reboots via kexec when possible; V(powercycle) skips kexec; V(force) (Talos 1.12 and newer)
+        skips the graceful stop of pods and services.
+    type: str
+    choices: [default, powercycle, force]
+    default: default
+  wait:
+    description:
+      - Wait until the node is back with a new boot ID, running and ready.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - Seconds to wait for the node to come back.
+    type: float
+    default: 600
+  force:
+    description:
+      - Reboot a control plane even when etcd would lose quorum while it is down.
+    type: bool
+    default: false
+attributes:
+  check_mode:
+    support: full
+    details: Checks the etcd quorum of a control plane, reboots nothing and reports a change.
+  diff_mode:
+    support: none
+  idempotent:
+    support: none
+    details: Every run reboots the node.
+notes:
+  - Needs the role C(os:admin) or C(os:operator). Without C(os:admin) the boot ID cannot be read; the node then
+    counts as rebooted once it was seen going away and is back running and ready.
+'''
+
+EXAMPLES = r'''
+- name: Reboot a worker and wait for it
+  talos.linux.reboot:
+    node: 10.5.0.7
+
+- name: Power-cycle without waiting
+  talos.linux.reboot:
+    node: 10.5.0.7
+    mode: powercycle
+    wait: false
+'''
+
+RETURN = r'''
+node:
+  description: The node rebooted.
+  returned: always
+  type: str
+actor_id:
+  description: ID of the reboot sequence in the node's events.
+  returned: when not in check mode
+  type: str
+boot_id_before:
+  description: Boot ID before the reboot (V(null) without C(os:admin)).
+  returned: when not in check mode
+  type: str
+boot_id:
+  description: Boot ID after the reboot.
+  returned: when O(wait) and not in check mode
+  type: str
+version:
+  description: Talos version the node runs after the reboot.
+  returned: when O(wait) and not in check mode
+  type: str
+duration:
+  description: Seconds from the request until the node was back (or until the request returned).
+  returned: when not in check mode
+  type: float
+quorum:
+  description: The etcd quorum verdict of a control plane (C(safe), C(message), C(members), ...); V(null) otherwise.
+  returned: always
+  type: dict
+'''
+
+from ansible_collections.talos.linux.plugins.module_utils._module import TalosModule
+from ansible_collections.talos.linux.plugins.module_utils._quorum_guard import guard_quorum
+from ansible_collections.talos.linux.plugins.module_utils._reboot import reboot
+
+
+def main() -> None:
+    talos = TalosModule(
+        argument_spec={
+            'node': {'type': 'str'},
+            'mode': {'type': 'str', 'choices': ['default', 'powercycle', 'force'], 'default': 'default'},
+            'wait': {'type': 'bool', 'default': True},
+            'wait_timeout': {'type': 'float', 'default': 600.0},
+            'force': {'type': 'bool', 'default': False},
+        },
+        supports_check_mode=True,
+    )
+    params = talos.params
+    node = params['node']
+    settings = talos.connection_settings([node] if node else None)
+
+    async def work(client):
+        result = {'quorum': await guard_quorum(client, node, 'reboot', params['force'])}
+        if not talos.module.check_mode:
+            result.update(await reboot(client, node, params['mode'], params['wait'], params['wait_timeout']))
+        return result
+
+    result = talos.run(settings, work)
+    talos.module.exit_json(changed=True, node=node or settings.endpoints[0], **result)
+
+
+if __name__ == '__main__':
+    main()

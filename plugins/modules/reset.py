@@ -1,0 +1,171 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: reset
+short_description: Reset a Talos node, wiping its disks
+version_added: 0.1.0
+description:
+  - Resets O(node) (MachineService.Reset), wiping the whole system disk by default. A node whose C(STATE) volume
+    is wiped loses its machine configuration and comes back in maintenance mode.
+  - With O(reboot) the node reboots afterwards, else it powers off. With O(wait) the module waits until the node
+    answers in maintenance mode (or configured with a new boot ID, when its configuration survived), or until it
+    no longer answers when it powers off.
+  - On a control plane, refuses when etcd would lose quorum without this node, unless O(force).
+  - The request is sent once and never retried.
+author:
+  - Talos Linux Ansible collection contributors (@talos-linux)
+extends_documentation_fragment:
+  - talos.linux.connection
+  - talos.linux.attributes
+  - talos.linux.attributes.actiongroup_talos
+options:
+  node:
+    description:
+      - The node to reset. Defaults to the node behind the endpoint.
+    type: str
+  graceful:
+    description:
+      - Cordon and drain the Kubernetes node and, on a control plane, leave the etcd cluster first.
+      - Set V(false) for a node whose cluster is already gone.
+    type: bool
+    default: true
+  reboot:
+    description:
+      - Reboot after the reset instead of powering off.
+    type: bool
+    default: false
+  wipe_mode:
+    description:
+      - V(all) wipes the system disk and the user disks listed in O(user_disks_to_wipe); V(system-disk) only
+        the system disk; V(user-disks) only O(user_disks_to_wipe) (the configuration survives).
+    type: str
+    choices: [all, system-disk, user-disks]
+    default: all
+  system_labels_to_wipe:
+    description:
+      - Wipe only these volumes of the system disk (for example V(STATE), V(EPHEMERAL)) instead of all of it.
+        Wiping V(EPHEMERAL) alone keeps the machine configuration.
+    type: list
+    elements: str
+    default: []
+  user_disks_to_wipe:
+    description:
+      - Device paths of user disks to wipe, for example V(/dev/sdb).
+    type: list
+    elements: str
+    default: []
+  wait:
+    description:
+      - Wait for the outcome (see the description).
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - Seconds to wait.
+    type: float
+    default: 600
+  force:
+    description:
+      - Reset a control plane even when etcd would lose quorum without it.
+    type: bool
+    default: false
+attributes:
+  check_mode:
+    support: full
+    details: Checks the etcd quorum of a control plane, wipes nothing and reports a change.
+  diff_mode:
+    support: none
+  idempotent:
+    support: none
+    details: Every run resets the node; a node in maintenance mode refuses the call.
+notes:
+  - Needs the role C(os:admin).
+'''
+
+EXAMPLES = r'''
+- name: Return a worker to maintenance mode, ready for a new configuration
+  talos.linux.reset:
+    node: 10.5.0.7
+    reboot: true
+
+- name: Wipe only the EPHEMERAL volume (keeps the configuration)
+  talos.linux.reset:
+    node: 10.5.0.7
+    system_labels_to_wipe: [EPHEMERAL]
+    reboot: true
+'''
+
+RETURN = r'''
+node:
+  description: The node reset.
+  returned: always
+  type: str
+actor_id:
+  description: ID of the reset sequence in the node's events.
+  returned: when not in check mode
+  type: str
+maintenance:
+  description: Whether the node came back in maintenance mode.
+  returned: when O(wait) and O(reboot) and not in check mode
+  type: bool
+stage:
+  description: The node's stage once back.
+  returned: when O(wait) and O(reboot) and not in check mode
+  type: str
+duration:
+  description: Seconds from the request until the outcome (or until the request returned).
+  returned: when not in check mode
+  type: float
+quorum:
+  description: The etcd quorum verdict of a control plane; V(null) otherwise.
+  returned: always
+  type: dict
+'''
+
+from ansible_collections.talos.linux.plugins.module_utils._client import TalosClient
+from ansible_collections.talos.linux.plugins.module_utils._module import TalosModule
+from ansible_collections.talos.linux.plugins.module_utils._quorum_guard import guard_quorum
+from ansible_collections.talos.linux.plugins.module_utils._reset import WIPE_MODES, maintenance_settings, reset
+
+
+def main() -> None:
+    talos = TalosModule(
+        argument_spec={
+            'node': {'type': 'str'},
+            'graceful': {'type': 'bool', 'default': True},
+            'reboot': {'type': 'bool', 'default': False},
+            'wipe_mode': {'type': 'str', 'choices': list(WIPE_MODES), 'default': 'all'},
+            'system_labels_to_wipe': {'type': 'list', 'elements': 'str', 'default': []},
+            'user_disks_to_wipe': {'type': 'list', 'elements': 'str', 'default': []},
+            'wait': {'type': 'bool', 'default': True},
+            'wait_timeout': {'type': 'float', 'default': 600.0},
+            'force': {'type': 'bool', 'default': False},
+        },
+        supports_check_mode=True,
+    )
+    params = talos.params
+    node = params['node']
+    settings = talos.connection_settings([node] if node else None)
+
+    async def work(client):
+        result = {'quorum': await guard_quorum(client, node, 'reset', params['force'])}
+        if talos.module.check_mode:
+            return result
+        async with TalosClient(maintenance_settings(settings, node)) as maintenance:
+            result.update(await reset(
+                client, maintenance, node, graceful=params['graceful'], reboot=params['reboot'],
+                wipe_mode=params['wipe_mode'], labels=params['system_labels_to_wipe'],
+                user_disks=params['user_disks_to_wipe'], wait=params['wait'], timeout=params['wait_timeout']))
+        return result
+
+    result = talos.run(settings, work)
+    talos.module.exit_json(changed=True, node=node or settings.endpoints[0], **result)
+
+
+if __name__ == '__main__':
+    main()

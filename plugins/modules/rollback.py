@@ -1,0 +1,121 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: rollback
+short_description: Roll a Talos node back to the Talos it ran before its last upgrade
+version_added: 0.1.0
+description:
+  - Makes the node's bootloader boot its previous Talos installation again and reboots it
+    (MachineService.Rollback); with O(wait), waits until the node is back with a new boot ID, running and ready.
+  - Fails when the node has no previous installation to go back to.
+  - On a control plane, refuses when etcd would lose quorum with this node down, unless O(force).
+author:
+  - Talos Linux Ansible collection contributors (@talos-linux)
+extends_documentation_fragment:
+  - talos.linux.connection
+  - talos.linux.attributes
+  - talos.linux.attributes.actiongroup_talos
+options:
+  node:
+    description:
+      - The node to roll back. Defaults to the node behind the endpoint.
+    type: str
+  wait:
+    description:
+      - Wait until the node is back, running and ready.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - Seconds to wait for the node to come back.
+    type: float
+    default: 600
+  force:
+    description:
+      - Roll back a control plane even when etcd would lose quorum while it reboots.
+    type: bool
+    default: false
+attributes:
+  check_mode:
+    support: full
+    details: Checks the etcd quorum of a control plane, changes nothing and reports a change.
+  diff_mode:
+    support: none
+  idempotent:
+    support: none
+    details: Every run flips the boot entries and reboots.
+notes:
+  - Needs the role C(os:admin).
+'''
+
+EXAMPLES = r'''
+- name: Go back to the Talos that ran before the upgrade
+  talos.linux.rollback:
+    node: 10.5.0.7
+'''
+
+RETURN = r'''
+node:
+  description: The node rolled back.
+  returned: always
+  type: str
+old_version:
+  description: Talos version before the rollback.
+  returned: when not in check mode
+  type: str
+new_version:
+  description: Talos version after the rollback.
+  returned: when O(wait) and not in check mode
+  type: str
+boot_id:
+  description: Boot ID after the rollback.
+  returned: when O(wait) and not in check mode
+  type: str
+duration:
+  description: Seconds from the request until the node was back.
+  returned: when not in check mode
+  type: float
+quorum:
+  description: The etcd quorum verdict of a control plane; V(null) otherwise.
+  returned: always
+  type: dict
+'''
+
+from ansible_collections.talos.linux.plugins.module_utils._module import TalosModule
+from ansible_collections.talos.linux.plugins.module_utils._quorum_guard import guard_quorum
+from ansible_collections.talos.linux.plugins.module_utils._reboot import rollback
+
+
+def main() -> None:
+    talos = TalosModule(
+        argument_spec={
+            'node': {'type': 'str'},
+            'wait': {'type': 'bool', 'default': True},
+            'wait_timeout': {'type': 'float', 'default': 600.0},
+            'force': {'type': 'bool', 'default': False},
+        },
+        supports_check_mode=True,
+    )
+    params = talos.params
+    node = params['node']
+    settings = talos.connection_settings([node] if node else None)
+
+    async def work(client):
+        result = {'quorum': await guard_quorum(client, node, 'roll back', params['force'])}
+        if not talos.module.check_mode:
+            outcome = await rollback(client, node, params['wait'], params['wait_timeout'])
+            result.update(old_version=outcome['version_before'], new_version=outcome.get('version'),
+                          boot_id=outcome.get('boot_id'), duration=outcome['duration'])
+        return result
+
+    result = talos.run(settings, work)
+    talos.module.exit_json(changed=True, node=node or settings.endpoints[0], **result)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,117 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: shutdown
+short_description: Power a Talos node off
+version_added: 0.1.0
+description:
+  - Shuts O(node) down (MachineService.Shutdown); with O(wait), waits until it no longer answers.
+  - The node stays off until it is powered on again outside Talos (BMC, hypervisor, power button).
+  - On a control plane, refuses when etcd would lose quorum with this node down, unless O(force).
+  - The request is sent once and never retried.
+author:
+  - Talos Linux Ansible collection contributors (@talos-linux)
+extends_documentation_fragment:
+  - talos.linux.connection
+  - talos.linux.attributes
+  - talos.linux.attributes.actiongroup_talos
+options:
+  node:
+    description:
+      - The node to power off. Defaults to the node behind the endpoint.
+    type: str
+  drain:
+    description:
+      - Cordon and drain the Kubernetes node first. V(false) is talosctl's C(--force).
+    type: bool
+    default: true
+  wait:
+    description:
+      - Wait until the node no longer answers.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - Seconds to wait for the node to go away.
+    type: float
+    default: 300
+  force:
+    description:
+      - Power off a control plane even when etcd would lose quorum without it.
+    type: bool
+    default: false
+attributes:
+  check_mode:
+    support: full
+    details: Checks the etcd quorum of a control plane, powers nothing off and reports a change.
+  diff_mode:
+    support: none
+  idempotent:
+    support: none
+    details: A node that is already off cannot be reached, so the module fails rather than report no change.
+notes:
+  - Needs the role C(os:admin) or C(os:operator).
+'''
+
+EXAMPLES = r'''
+- name: Power a worker off for hardware maintenance
+  talos.linux.shutdown:
+    node: 10.5.0.7
+'''
+
+RETURN = r'''
+node:
+  description: The node powered off.
+  returned: always
+  type: str
+actor_id:
+  description: ID of the shutdown sequence in the node's events.
+  returned: when not in check mode
+  type: str
+duration:
+  description: Seconds from the request until the node stopped answering (or until the request returned).
+  returned: when not in check mode
+  type: float
+quorum:
+  description: The etcd quorum verdict of a control plane; V(null) otherwise.
+  returned: always
+  type: dict
+'''
+
+from ansible_collections.talos.linux.plugins.module_utils._module import TalosModule
+from ansible_collections.talos.linux.plugins.module_utils._quorum_guard import guard_quorum
+from ansible_collections.talos.linux.plugins.module_utils._shutdown import shutdown
+
+
+def main() -> None:
+    talos = TalosModule(
+        argument_spec={
+            'node': {'type': 'str'},
+            'drain': {'type': 'bool', 'default': True},
+            'wait': {'type': 'bool', 'default': True},
+            'wait_timeout': {'type': 'float', 'default': 300.0},
+            'force': {'type': 'bool', 'default': False},
+        },
+        supports_check_mode=True,
+    )
+    params = talos.params
+    node = params['node']
+    settings = talos.connection_settings([node] if node else None)
+
+    async def work(client):
+        result = {'quorum': await guard_quorum(client, node, 'power off', params['force'])}
+        if not talos.module.check_mode:
+            result.update(await shutdown(client, node, not params['drain'], params['wait'], params['wait_timeout']))
+        return result
+
+    result = talos.run(settings, work)
+    talos.module.exit_json(changed=True, node=node or settings.endpoints[0], **result)
+
+
+if __name__ == '__main__':
+    main()

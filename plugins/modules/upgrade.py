@@ -1,0 +1,229 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: upgrade
+short_description: Upgrade (or downgrade) Talos on a node
+version_added: 0.1.0
+description:
+  - Installs another Talos release on O(node) from an installer image and reboots the node into it.
+  - Idempotent - a node that already runs the target version (and the image's Image Factory schematic, when the
+    image names one) is left alone and reported unchanged.
+  - The node's version picks the API, as C(talosctl upgrade) does. Nodes newer than 1.13.0-alpha.2 pull the
+    image (ImageService.Pull), run the installer (LifecycleService.Upgrade, whose output is returned; a non-zero
+    exit code fails the task with the installer's last lines and the node keeps running its old release), then
+    reboot (MachineService.Reboot). Older nodes use the legacy MachineService.Upgrade, which does all of it on
+    the node.
+  - On a control plane, refuses when etcd would lose quorum with this node down (see M(talos.linux.etcd_info)),
+    unless O(force).
+  - Nothing is retried; a request that may have reached the node is never sent twice.
+author:
+  - Talos Linux Ansible collection contributors (@talos-linux)
+extends_documentation_fragment:
+  - talos.linux.connection
+  - talos.linux.attributes
+  - talos.linux.attributes.actiongroup_talos
+options:
+  node:
+    description:
+      - The node to upgrade. Defaults to the node behind the endpoint.
+    type: str
+  image:
+    description:
+      - Installer image, for example V(factory.talos.dev/metal-installer/<schematic>:v1.14.1) or
+        V(ghcr.io/siderolabs/installer:v1.12.6).
+      - Without it, O(version) picks the installer - Image Factory's for the node's current schematic and
+        platform when the node runs an Image Factory image, else V(ghcr.io/siderolabs/installer).
+    type: str
+  version:
+    description:
+      - Talos version to run, for example V(v1.14.1). Must match the tag of O(image) when both are given.
+      - Required when O(image) carries no version tag (for example a digest-pinned reference).
+    type: str
+  api:
+    description:
+      - V(auto) picks the API by the node's version; V(lifecycle) and V(legacy) force one (both exist on 1.13).
+    type: str
+    choices: [auto, lifecycle, legacy]
+    default: auto
+  reboot_mode:
+    description:
+      - V(default) reboots via kexec when possible; V(powercycle) skips kexec.
+    type: str
+    choices: [default, powercycle]
+    default: default
+  stage:
+    description:
+      - Legacy API only - stage the upgrade and perform it during the next boot (for nodes that cannot unmount
+        their volumes while running).
+    type: bool
+    default: false
+  preserve:
+    description:
+      - Legacy API only - ask the installer to preserve data (Talos keeps data on upgrade anyway since 1.8).
+    type: bool
+    default: false
+  force:
+    description:
+      - Upgrade a control plane even when etcd would lose quorum while it is down. On the legacy API this also
+        skips the node's own etcd checks.
+    type: bool
+    default: false
+  wait:
+    description:
+      - Wait until the node is back with a new boot ID, running the target version and ready.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - Seconds to wait for the image pull and installer, and then again for the node to come back.
+    type: float
+    default: 900
+attributes:
+  check_mode:
+    support: full
+    details: Reads the node's version and schematic and checks the etcd quorum; reports what would be done.
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+notes:
+  - Needs the role C(os:admin).
+  - Kubernetes nodes are not cordoned or drained by this module (talosctl does it with C(--drain)); the legacy
+    API drains on the node's side.
+'''
+
+EXAMPLES = r'''
+- name: Upgrade a node to the schematic and version it should run
+  talos.linux.upgrade:
+    node: 10.5.0.7
+    image: factory.talos.dev/metal-installer/376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba:v1.14.1
+
+- name: Same schematic, new version
+  talos.linux.upgrade:
+    node: 10.5.0.7
+    version: v1.14.1
+
+- name: Rolling upgrade, one control plane at a time
+  talos.linux.upgrade:
+    node: "{{ item }}"
+    version: v1.14.1
+  loop: "{{ groups['controlplane'] }}"
+'''
+
+RETURN = r'''
+node:
+  description: The node upgraded.
+  returned: always
+  type: str
+old_version:
+  description: Talos version before.
+  returned: always
+  type: str
+  sample: v1.13.4
+new_version:
+  description: Talos version after (the old one when unchanged, in check mode or without O(wait)).
+  returned: always
+  type: str
+  sample: v1.14.1
+target_version:
+  description: The version asked for.
+  returned: always
+  type: str
+image:
+  description: The installer image used (or that would be used).
+  returned: always
+  type: str
+old_schematic:
+  description: Image Factory schematic ID the node ran before; V(null) for plain installer images.
+  returned: always
+  type: str
+new_schematic:
+  description: Image Factory schematic ID after.
+  returned: always
+  type: str
+api:
+  description: V(lifecycle) or V(legacy); V(null) when nothing was to be done.
+  returned: always
+  type: str
+installer_output:
+  description: Lines the installer printed (LifecycleService API).
+  returned: always
+  type: list
+  elements: str
+pulled_image:
+  description: The pinned reference the image was pulled as (LifecycleService API).
+  returned: when the image was pulled
+  type: str
+durations:
+  description: Seconds spent in each step - C(pull), C(install), C(reboot) (LifecycleService API) or C(upgrade)
+    (legacy API), and C(total).
+  returned: always
+  type: dict
+actor_id:
+  description: ID of the reboot or upgrade sequence in the node's events.
+  returned: when the upgrade ran
+  type: str
+boot_id:
+  description: Boot ID after the upgrade.
+  returned: when the upgrade ran with O(wait)
+  type: str
+quorum:
+  description: The etcd quorum verdict of a control plane; V(null) otherwise.
+  returned: always
+  type: dict
+msg:
+  description: What happened.
+  returned: always
+  type: str
+'''
+
+from ansible_collections.talos.linux.plugins.module_utils._module import TalosModule
+from ansible_collections.talos.linux.plugins.module_utils._upgrade import UpgradeError, upgrade
+
+
+def main() -> None:
+    talos = TalosModule(
+        argument_spec={
+            'node': {'type': 'str'},
+            'image': {'type': 'str'},
+            'version': {'type': 'str'},
+            'api': {'type': 'str', 'choices': ['auto', 'lifecycle', 'legacy'], 'default': 'auto'},
+            'reboot_mode': {'type': 'str', 'choices': ['default', 'powercycle'], 'default': 'default'},
+            'stage': {'type': 'bool', 'default': False},
+            'preserve': {'type': 'bool', 'default': False},
+            'force': {'type': 'bool', 'default': False},
+            'wait': {'type': 'bool', 'default': True},
+            'wait_timeout': {'type': 'float', 'default': 900.0},
+        },
+        required_one_of=[('image', 'version')],
+        supports_check_mode=True,
+    )
+    params = talos.params
+    node = params['node']
+    settings = talos.connection_settings([node] if node else None)
+
+    async def work(client):
+        try:
+            return await upgrade(client, node, image=params['image'], version=params['version'], api=params['api'],
+                                 reboot_mode=params['reboot_mode'], stage=params['stage'],
+                                 preserve=params['preserve'], force=params['force'], wait=params['wait'],
+                                 timeout=params['wait_timeout'], check_mode=talos.module.check_mode)
+        except UpgradeError as exc:
+            return {'failed_with': exc}
+
+    result = talos.run(settings, work)
+    address = node or settings.endpoints[0]
+    failure = result.pop('failed_with', None)
+    if failure is not None:
+        failure.node = failure.node or address
+        talos.fail(failure, **dict(failure.result, changed=True))
+    talos.module.exit_json(node=address, **result)
+
+
+if __name__ == '__main__':
+    main()

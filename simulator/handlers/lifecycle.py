@@ -1,0 +1,183 @@
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Reboot, Shutdown, Reset, Rollback, legacy Upgrade and ImagePull, Events; ImageService.Pull and
+LifecycleService.Upgrade (1.13+). Sequence RPCs answer at once with an actor ID and run in the background."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, AsyncIterator
+
+from grpclib.const import Status
+from grpclib.exceptions import GRPCError
+
+from ansible_collections.talos.linux.plugins.module_utils._api.machine import image_pb2, lifecycle_pb2
+
+from simulator import events, installer
+from simulator.api import ImageService, LifecycleService, MachineService, machine_pb2
+from simulator.calls import Call, server_stream, unary
+from simulator.lifecycle import (STEP, SYSTEM_DISK, SYSTEM_VOLUMES, UPGRADE_CHECKS, USER_DISKS, lifecycle_of,
+                                 new_actor_id)
+
+_PULL_STATUS = image_pb2.ImageServicePullLayerProgress
+
+
+@unary(MachineService.Reboot)
+async def reboot(call: Call) -> Any:
+    lifecycle = lifecycle_of(call.machine)
+    actor_id = new_actor_id()
+    if lifecycle.try_lock('reboot', actor_id):
+        lifecycle.spawn(lifecycle.reboot(actor_id, force=call.request.mode == machine_pb2.RebootRequest.FORCE))
+    return machine_pb2.RebootResponse(messages=[machine_pb2.Reboot(actor_id=actor_id)])
+
+
+@unary(MachineService.Shutdown)
+async def shutdown(call: Call) -> Any:
+    lifecycle = lifecycle_of(call.machine)
+    actor_id = new_actor_id()
+    if lifecycle.try_lock('shutdown', actor_id):
+        lifecycle.spawn(lifecycle.shutdown(actor_id, force=call.request.force))
+    return machine_pb2.ShutdownResponse(messages=[machine_pb2.Shutdown(actor_id=actor_id)])
+
+
+def _check_reset(request: Any) -> bool:
+    """Validate a ResetRequest as machined does; whether the STATE volume (the config) is wiped."""
+    if request.user_disks_to_wipe and request.mode == request.SYSTEM_DISK:
+        raise GRPCError(Status.UNKNOWN, "reset failed: invalid input, wipe mode SYSTEM_DISK doesn't support "
+                                        "UserDisksToWipe parameter")
+    for device in request.user_disks_to_wipe:
+        if device == SYSTEM_DISK:
+            raise GRPCError(Status.UNKNOWN, 'reset user disk failed: device %s is the system disk' % device)
+        if device not in USER_DISKS:
+            raise GRPCError(Status.UNKNOWN, "reset user disk failed: device %s wasn't found" % device)
+    if request.system_partitions_to_wipe and request.mode == request.USER_DISKS:
+        raise GRPCError(Status.UNKNOWN, "reset failed: invalid input, wipe mode USER_DISKS doesn't support "
+                                        "SystemPartitionsToWipe parameter")
+    for spec in request.system_partitions_to_wipe:
+        if spec.label not in SYSTEM_VOLUMES:
+            raise GRPCError(Status.UNKNOWN, 'failed to get volume status with label "%s": resource '
+                                            "VolumeStatuses.block.talos.dev(runtime/%s@undefined) doesn't exist"
+                            % (spec.label, spec.label))
+    if request.mode == request.USER_DISKS:
+        return False
+    if not request.system_partitions_to_wipe:
+        return True  # the whole system disk
+    return any(spec.label == 'STATE' and spec.wipe for spec in request.system_partitions_to_wipe)
+
+
+@unary(MachineService.Reset)
+async def reset(call: Call) -> Any:
+    wipes_state = _check_reset(call.request)
+    lifecycle = lifecycle_of(call.machine)
+    actor_id = new_actor_id()
+    if lifecycle.try_lock('reset', actor_id):
+        lifecycle.spawn(lifecycle.reset(actor_id, call.request, wipes_state))
+    return machine_pb2.ResetResponse(messages=[machine_pb2.Reset(actor_id=actor_id)])
+
+
+@unary(MachineService.Rollback)
+async def rollback(call: Call) -> Any:
+    lifecycle = lifecycle_of(call.machine)
+    if lifecycle.previous is None:
+        # Only one boot entry was ever written: the bootloader has nothing to flip to.
+        raise GRPCError(Status.UNKNOWN, 'cannot rollback to "", label does not exist')
+    if lifecycle.try_lock('reboot', ''):
+        lifecycle.spawn(lifecycle.rollback())
+    return machine_pb2.RollbackResponse(messages=[machine_pb2.Rollback()])
+
+
+@unary(MachineService.Upgrade)
+async def upgrade(call: Call) -> Any:
+    """Legacy upgrade (deprecated in 1.13): pull and check the installer, etcd checks, then the sequence."""
+    machine, request = call.machine, call.request
+    lifecycle = lifecycle_of(machine)
+    try:
+        image, _present = lifecycle.pull(request.image)
+    except installer.ImageNotFound as exc:
+        raise GRPCError(Status.UNKNOWN, 'error validating installer image "%s": failed to pull image "%s": %s'
+                        % (request.image, request.image, exc)) from None
+    skip_checks = request.force or (request.preserve and machine.version.at_least(1, 14))
+    if machine.planned_type != 'worker' and not skip_checks:
+        for check in UPGRADE_CHECKS:
+            await check(machine, request)
+    actor_id = new_actor_id()
+    if lifecycle.try_lock('upgrade', actor_id):
+        lifecycle.spawn(lifecycle.upgrade(actor_id, image, stage=request.stage))
+    return machine_pb2.UpgradeResponse(messages=[
+        machine_pb2.Upgrade(ack='Upgrade request received', actor_id=actor_id)])
+
+
+def _not_found(reference: str, exc: Exception) -> GRPCError:
+    return GRPCError(Status.NOT_FOUND, 'error pulling image: failed to pull image "%s": %s' % (reference, exc))
+
+
+@unary(MachineService.ImagePull)
+async def image_pull(call: Call) -> Any:
+    """Legacy ImagePull (deprecated in 1.13)."""
+    try:
+        lifecycle_of(call.machine).pull(call.request.reference)
+    except installer.ImageNotFound as exc:
+        raise _not_found(call.request.reference, exc) from None
+    return machine_pb2.ImagePullResponse(messages=[machine_pb2.ImagePull()])
+
+
+@server_stream(ImageService.Pull)
+async def pull(call: Call) -> AsyncIterator[Any]:
+    reference = call.request.image_ref
+    if not reference.strip():
+        raise GRPCError(Status.UNKNOWN, 'failed to parse image reference "": invalid reference format')
+    try:
+        image, present = lifecycle_of(call.machine).pull(reference)
+    except installer.ImageNotFound as exc:
+        raise _not_found(reference, exc) from None
+    statuses = [_PULL_STATUS.ALREADY_EXISTS] if present else [
+        _PULL_STATUS.DOWNLOADING, _PULL_STATUS.DOWNLOAD_COMPLETE, _PULL_STATUS.EXTRACTING,
+        _PULL_STATUS.EXTRACT_COMPLETE]
+    for layer, size in installer.layers(image):
+        for status in statuses:
+            done = status != _PULL_STATUS.DOWNLOADING
+            progress = _PULL_STATUS(status=status, offset=size if done else 0, total=size)
+            yield image_pb2.ImageServicePullResponse(
+                pull_progress=image_pb2.ImageServicePullProgress(layer_id=layer, progress=progress))
+    yield image_pb2.ImageServicePullResponse(name=image.pinned)
+
+
+@server_stream(LifecycleService.Upgrade)
+async def lifecycle_upgrade(call: Call) -> AsyncIterator[Any]:
+    """Run the installer from an image already in containerd; the new image boots at the next reboot."""
+    lifecycle = lifecycle_of(call.machine)
+    if lifecycle.installing:
+        raise GRPCError(Status.FAILED_PRECONDITION, 'another installation/upgrade is already in progress')
+    name = call.request.source.image_name
+    if not name:
+        raise GRPCError(Status.INVALID_ARGUMENT, 'installer image name is required')
+    image = lifecycle.stored_image(name)
+    if image is None:
+        raise GRPCError(Status.INTERNAL, 'upgrade failed: installer image "%s" not found in containerd store: '
+                                         'image "%s": not found' % (name, name))
+    lifecycle.installing = True
+    try:
+        lines, exit_code = lifecycle.install(image)
+        for line in lines:
+            await asyncio.sleep(STEP)
+            yield lifecycle_pb2.LifecycleServiceUpgradeResponse(
+                progress=lifecycle_pb2.LifecycleServiceInstallProgress(message=line))
+        yield lifecycle_pb2.LifecycleServiceUpgradeResponse(
+            progress=lifecycle_pb2.LifecycleServiceInstallProgress(exit_code=exit_code))
+    finally:
+        lifecycle.installing = False
+
+
+_XID_CHARS = frozenset('0123456789abcdefghijklmnopqrstuv')
+
+
+@server_stream(MachineService.Events)
+async def events_(call: Call) -> AsyncIterator[Any]:
+    request = call.request
+    if request.tail_id and (len(request.tail_id) != 20 or not set(request.tail_id) <= _XID_CHARS):
+        raise GRPCError(Status.UNKNOWN, 'error parsing tail_id: xid: invalid ID')
+    bus = lifecycle_of(call.machine).events
+    yield events.hello(request.with_actor_id).to_proto()
+    async for event in bus.watch(request.tail_events, request.tail_id, request.tail_seconds,
+                                 request.with_actor_id):
+        yield event.to_proto()

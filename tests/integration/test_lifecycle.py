@@ -1,0 +1,93 @@
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Lifecycle modules (upgrade, reboot, reset, quorum refusal, timeouts) through the real ansible-playbook."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ansible_collections.talos.linux.tests.integration.conftest import ansible_playbook, assert_ok, sim, start_fleet
+
+SCHEMATIC = 'b' * 64
+
+
+def _fleet(tmp_path_factory, *args):
+    state = str(tmp_path_factory.mktemp('lifecycle'))
+    running = start_fleet(state, '--reboot-delay', '0.5', *args)
+    yield running
+    sim('down', '--state-dir', state)
+
+
+@pytest.fixture(scope='module')
+def fleet114(tmp_path_factory):
+    """v1.14.0: two control planes (etcd quorum needs both), two workers."""
+    yield from _fleet(tmp_path_factory, '--controlplanes', '2', '--workers', '2', '--subnet', '127.77.43.0/24')
+
+
+@pytest.fixture(scope='module')
+def fleet112(tmp_path_factory):
+    yield from _fleet(tmp_path_factory, '--controlplanes', '1', '--workers', '1', '--talos-version', 'v1.12.6',
+                      '--subnet', '127.77.44.0/24')
+
+
+def address(fleet, name):
+    return fleet.machine(name)['address']
+
+
+def test_upgrade_through_lifecycle_service_on_1_14(fleet114):
+    assert_ok(ansible_playbook('lifecycle_upgrade.yml', {
+        'talosconfig': fleet114.talosconfig, 'node': address(fleet114, 'talos-worker-1'),
+        'image': 'factory.talos.dev/metal-installer/%s:v1.14.2' % SCHEMATIC, 'from_version': 'v1.14.0',
+        'to_version': 'v1.14.2', 'api': 'lifecycle', 'bad_image': 'ghcr.io/example/installer:v1.14.3'}))
+
+
+def test_legacy_upgrade_on_1_12(fleet112):
+    assert_ok(ansible_playbook('lifecycle_upgrade.yml', {
+        'talosconfig': fleet112.talosconfig, 'node': address(fleet112, 'talos-worker-1'),
+        'image': 'ghcr.io/siderolabs/installer:v1.13.4', 'from_version': 'v1.12.6', 'to_version': 'v1.13.4',
+        'api': 'legacy', 'bad_image': 'ghcr.io/siderolabs/installer:v1.99.0'}))
+
+
+@pytest.mark.parametrize('fleet_name, expect', [
+    ('fleet114', 'the installer exited with code 1; its last lines:'),
+    ('fleet112', 'failed to run installer: exit code 1'),
+])
+def test_installer_failure(request, fleet_name, expect):
+    fleet = request.getfixturevalue(fleet_name)
+    version = 'v1.14.0' if fleet_name == 'fleet114' else 'v1.12.6'
+    name = 'talos-worker-2' if fleet_name == 'fleet114' else 'talos-cp-1'
+    fleet.ctl('fail-upgrade', name)
+    assert_ok(ansible_playbook('lifecycle_upgrade_fails.yml', {
+        'talosconfig': fleet.talosconfig, 'node': address(fleet, name), 'from_version': version,
+        'image': 'ghcr.io/siderolabs/installer:v1.13.2', 'expect': expect, 'force': True}))
+
+
+def test_reboot_gives_a_new_boot_id(fleet114):
+    assert_ok(ansible_playbook('lifecycle_reboot.yml', {
+        'talosconfig': fleet114.talosconfig, 'node': address(fleet114, 'talos-worker-2')}))
+
+
+def test_timeout_names_what_the_node_was_last_seen_doing(fleet114):
+    fleet114.ctl('hold', 'talos-worker-2')
+    try:
+        assert_ok(ansible_playbook('lifecycle_timeout.yml', {
+            'talosconfig': fleet114.talosconfig, 'node': address(fleet114, 'talos-worker-2')}))
+    finally:
+        fleet114.ctl('start', 'talos-worker-2')
+
+
+def test_quorum_refusal(fleet114):
+    assert_ok(ansible_playbook('lifecycle_quorum.yml', {
+        'talosconfig': fleet114.talosconfig, 'node': address(fleet114, 'talos-cp-1'),
+        'image': 'ghcr.io/siderolabs/installer:v1.14.1'}))
+
+
+@pytest.mark.parametrize('fleet_name, name', [('fleet114', 'talos-worker-1'), ('fleet112', 'talos-worker-1')])
+def test_reset_back_to_maintenance(request, fleet_name, name):
+    fleet = request.getfixturevalue(fleet_name)
+    machines = json.loads(fleet.ctl('status'))['machines']
+    version = next(machine['talos_version'] for machine in machines if machine['name'] == name)
+    assert_ok(ansible_playbook('lifecycle_reset.yml', {
+        'talosconfig': fleet.talosconfig, 'node': address(fleet, name), 'version': version}))
