@@ -20,7 +20,7 @@ from ansible_collections.talos.linux.tests.integration.conftest import (
 @pytest.fixture(scope='module')
 def etcd_fleet(tmp_path_factory):
     state = str(tmp_path_factory.mktemp('etcd-fleet'))
-    running = start_fleet(state, '--controlplanes', '3', '--workers', '1', '--subnet', '127.77.30.0/24')
+    running = start_fleet(state, '--controlplanes', '3', '--workers', '1')
     yield running
     sim('down', '--state-dir', state)
 

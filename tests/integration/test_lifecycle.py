@@ -23,13 +23,12 @@ def _fleet(tmp_path_factory, *args):
 @pytest.fixture(scope='module')
 def fleet114(tmp_path_factory):
     """v1.14.0: two control planes (etcd quorum needs both), two workers."""
-    yield from _fleet(tmp_path_factory, '--controlplanes', '2', '--workers', '2', '--subnet', '127.77.43.0/24')
+    yield from _fleet(tmp_path_factory, '--controlplanes', '2', '--workers', '2')
 
 
 @pytest.fixture(scope='module')
 def fleet112(tmp_path_factory):
-    yield from _fleet(tmp_path_factory, '--controlplanes', '1', '--workers', '1', '--talos-version', 'v1.12.6',
-                      '--subnet', '127.77.44.0/24')
+    yield from _fleet(tmp_path_factory, '--controlplanes', '1', '--workers', '1', '--talos-version', 'v1.12.6')
 
 
 def address(fleet, name):

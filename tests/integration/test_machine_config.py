@@ -21,7 +21,6 @@ from ansible_collections.talos.linux.plugins.module_utils._machineconfig import 
 from ansible_collections.talos.linux.tests.integration.conftest import ansible_playbook, assert_ok, sim, start_fleet
 
 DIFF = {'ANSIBLE_DIFF_ALWAYS': '1'}
-SUBNET = '127.77.20.0/24'
 
 
 def run(playbook: str, tmp_path, env: dict | None = None, **extra) -> dict:
@@ -305,7 +304,7 @@ def test_client_config_bad_input(tmp_path):
 def own_fleet(tmp_path_factory, bundle_file):
     """A fleet started with our secrets bundle, so that its machines trust the bundle's OS CA."""
     state = str(tmp_path_factory.mktemp('own-fleet'))
-    fleet = start_fleet(state, '--controlplanes', '1', '--workers', '1', '--subnet', SUBNET,
+    fleet = start_fleet(state, '--controlplanes', '1', '--workers', '1',
                         '--secrets', bundle_file)
     yield fleet
     sim('down', '--state-dir', state)
@@ -321,4 +320,4 @@ def test_talos_sim_rejects_a_bad_secrets_file(tmp_path):
     bad = tmp_path / 'bad.yaml'
     bad.write_text('cluster: {}\n')
     with pytest.raises(AssertionError, match='(?s)--secrets: .*cluster is required'):
-        sim('up', '--state-dir', str(tmp_path / 'state'), '--subnet', '127.77.21.0/24', '--secrets', str(bad))
+        sim('up', '--state-dir', str(tmp_path / 'state'), '--secrets', str(bad))

@@ -20,29 +20,31 @@ from ansible_collections.talos.linux.plugins.module_utils._api.machine.image_grp
 from ansible_collections.talos.linux.plugins.module_utils._api.machine.lifecycle_grpc import LifecycleService
 from ansible_collections.talos.linux.plugins.module_utils._api.machine.machine_grpc import MachineService
 from ansible_collections.talos.linux.plugins.module_utils._tls import insecure_client_context
-from ansible_collections.talos.linux.tests.integration.simulator.conftest import PORT, SimFleet, rpc, run_sim
+from ansible_collections.talos.linux.tests.integration.simulator.conftest import (
+    PORT, SimFleet, rpc, run_sim, start_sim_fleet,
+)
 
 SCHEMATIC = 'a' * 64
 BOOT_ID = '/proc/sys/kernel/random/boot_id'
 
 
-def _fleet(tmp_path_factory, subnet: str, *args: str):
+def _fleet(tmp_path_factory, *args: str):
     state_dir = str(tmp_path_factory.mktemp('lifecycle'))
-    run_sim('up', '--state-dir', state_dir, '--subnet', subnet, '--reboot-delay', '0.3', *args)
+    fleet = start_sim_fleet(state_dir, '--reboot-delay', '0.3', *args)
     try:
-        yield SimFleet(state_dir, subnet)
+        yield fleet
     finally:
         run_sim('down', '--state-dir', state_dir)
 
 
 @pytest.fixture(scope='module')
 def fleet114(tmp_path_factory):
-    yield from _fleet(tmp_path_factory, '127.77.40.0/24', '--controlplanes', '1', '--workers', '2')
+    yield from _fleet(tmp_path_factory, '--controlplanes', '1', '--workers', '2')
 
 
 @pytest.fixture(scope='module')
 def fleet112(tmp_path_factory):
-    yield from _fleet(tmp_path_factory, '127.77.41.0/24', '--controlplanes', '1', '--workers', '1',
+    yield from _fleet(tmp_path_factory, '--controlplanes', '1', '--workers', '1',
                       '--talos-version', 'v1.12.6')
 
 
