@@ -69,6 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
                      ('fail-upgrade', "make the machine's next upgrade fail in the installer (exit code 1)"),
                      ('hold', 'keep the machine down after its next reboot (until ctl start)')):
         ctl_sub.add_parser(op, help=text).add_argument('machine', help='machine name, hostname or address')
+    for op, text in (('stop-service', 'stop a service of a machine, as if it crashed (etcd: its member stops)'),
+                     ('start-service', 'start a stopped service of a machine again'),
+                     ('extension-service', 'install an extension service ext-SERVICE on a machine')):
+        service_parser = ctl_sub.add_parser(op, help=text)
+        service_parser.add_argument('machine', help='machine name, hostname or address')
+        service_parser.add_argument('service', help='service ID')
     return parser
 
 
@@ -239,6 +245,8 @@ def cmd_ctl(args: argparse.Namespace) -> int:
     message = {'op': args.op}
     if getattr(args, 'machine', None):
         message['machine'] = args.machine
+    if getattr(args, 'service', None):
+        message['service'] = args.service
     try:
         reply = control.send(state.control_socket, message)
     except (FileNotFoundError, ConnectionRefusedError):

@@ -18,6 +18,7 @@ from typing import Any, Awaitable, Callable
 
 from simulator.fleet import Fleet
 from simulator.lifecycle import lifecycle_of
+from simulator.services import ServiceError, services_of
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,32 @@ async def _hold(fleet: Fleet, request: dict[str, Any]) -> dict[str, Any]:
     return {'machine': machine.describe()}
 
 
+@operation('stop-service')
+async def _stop_service(fleet: Fleet, request: dict[str, Any]) -> dict[str, Any]:
+    """A service stops (etcd: its real member stops) as if it had crashed; it stays down until started."""
+    machine = fleet.find(str(request.get('machine', '')))
+    table = services_of(machine)
+    await table.stop(str(request.get('service', '')))
+    return {'machine': machine.describe(), 'services': table.ids()}
+
+
+@operation('start-service')
+async def _start_service(fleet: Fleet, request: dict[str, Any]) -> dict[str, Any]:
+    machine = fleet.find(str(request.get('machine', '')))
+    table = services_of(machine)
+    await table.start(str(request.get('service', '')))
+    return {'machine': machine.describe(), 'services': table.ids()}
+
+
+@operation('extension-service')
+async def _extension_service(fleet: Fleet, request: dict[str, Any]) -> dict[str, Any]:
+    """Install an extension service ext-NAME on the machine (running; kept across reboots)."""
+    machine = fleet.find(str(request.get('machine', '')))
+    table = services_of(machine)
+    service_id = table.add_extension(str(request.get('service', '')))
+    return {'machine': machine.describe(), 'service': service_id}
+
+
 async def handle(fleet: Fleet, line: bytes) -> dict[str, Any]:
     try:
         request = json.loads(line)
@@ -77,7 +104,7 @@ async def handle(fleet: Fleet, line: bytes) -> dict[str, Any]:
         if op is None:
             raise ValueError('unknown op %r (known: %s)' % (request.get('op'), ', '.join(sorted(OPERATIONS))))
         reply = await op(fleet, request)
-    except (ValueError, KeyError) as exc:
+    except (ValueError, KeyError, ServiceError) as exc:
         return {'ok': False, 'error': exc.args[0] if exc.args else str(exc)}
     except Exception as exc:  # pylint: disable=broad-except  # reported to the caller, fleet keeps running
         log.exception('control request failed: %r', line)

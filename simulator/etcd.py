@@ -98,6 +98,12 @@ class EtcdMember:
     async def _boot(self, machine: 'Machine') -> None:
         del machine
         self.events.clear()
+        await self.start()
+
+    async def start(self) -> None:
+        """Start the service (from its data, or the join wait) unless it runs already."""
+        if self.task is not None and not self.task.done():
+            return
         self._set_state('Preparing', 'Running pre state')
         self.task = asyncio.ensure_future(self._service(bootstrap=False))
 

@@ -9,7 +9,7 @@ import logging
 import os
 from typing import Any, Optional
 
-from simulator import etcd, secrets
+from simulator import apply, etcd, secrets
 from simulator.machine import Machine
 from simulator.plan import MachineSpec
 from simulator.statedir import StateDir, write_atomic, write_json
@@ -49,6 +49,7 @@ class Fleet:
         fleet.add([Machine(spec, version, fleet_secrets, endpoint, fleet.resolve, boot_delay) for spec in specs])
         for machine in fleet.machines:
             etcd.attach(machine, state.path)
+            apply.attach(machine, state.path)
         return fleet
 
     def resolve(self, target: str) -> str:

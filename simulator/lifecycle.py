@@ -81,7 +81,7 @@ def forget_configuration(machine: 'Machine') -> None:
     """The STATE volume is gone: the next boot is in maintenance mode, with a fresh maintenance certificate."""
     _ca, machine.server_cert = secrets.maintenance_certificate(machine.hostname, machine.address)
     machine.server_ssl = server_context(machine.server_cert.crt, machine.server_cert.key, None)
-    machine.config_yaml = None
+    machine.config_yaml = machine.persistent_yaml = None
 
 
 class Lifecycle:

@@ -53,7 +53,9 @@ class Machine:
         self.resolve = resolve  # fleet-wide name -> address lookup, standing in for DNS
         self.os_ca: Optional[CertAndKey] = None
         self.impersonator: Optional[CertAndKey] = None
-        self.config_yaml: Optional[str] = None
+        self.config_yaml: Optional[str] = None  # the running config (MachineConfig v1alpha1)
+        self.persistent_yaml: Optional[str] = None  # the config on disk (simulator.apply)
+        self.state_path: Optional[str] = None  # the fleet's state directory
         if fleet_secrets is not None:
             self.os_ca = fleet_secrets.os_ca
             self.server_cert = secrets.apid_certificate(self.os_ca, self.hostname, self.address)
@@ -78,6 +80,8 @@ class Machine:
         # Subsystems (etcd, services, ...) follow the machine's power state through these hooks:
         # boot hooks run after the listener is up, shutdown hooks before it closes, in order.
         self.boot_hooks: list[Callable[['Machine'], Awaitable[None]]] = []
+        # Load hooks run first at boot, before the listener exists (the config on disk is loaded).
+        self.load_hooks: list[Callable[['Machine'], None]] = []
         self.shutdown_hooks: list[Callable[['Machine'], Awaitable[None]]] = []
         self.etcd: Any = None  # simulator.etcd.EtcdMember on control planes (simulator.etcd.attach)
 
@@ -108,6 +112,8 @@ class Machine:
                 await asyncio.sleep(self.boot_delay)
             self.boot_id = str(uuid.uuid4())
             self.booted_at = time.time()
+            for load in self.load_hooks:
+                load(self)
             server = SimServer([Dispatcher(self)], check_client_eku=self.configured)
             await server.start(self.address, API_PORT, ssl=self.server_ssl, reuse_address=True)
             self._server = server

@@ -8,8 +8,11 @@ import ipaddress
 from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Sequence
 
 from simulator import goyaml
+from ansible_collections.talos.linux.plugins.module_utils._api.resource.definitions.v1alpha1 import v1alpha1_pb2
+
 from simulator.api import cluster_pb2, common_pb2, config_pb2, meta_pb2, network_pb2, resource_pb2, runtime_pb2
 from simulator.lifecycle import lifecycle_of
+from simulator.services import services_of
 
 if TYPE_CHECKING:
     from simulator.machine import Machine
@@ -118,6 +121,8 @@ TYPES = (
     ResourceType('MetaKeys.runtime.talos.dev', 'MetaKey', 'runtime', ('meta',), (('Value', '{.value}'),)),
     ResourceType('ExtensionStatuses.runtime.talos.dev', 'ExtensionStatus', 'runtime', ('extensions',),
                  (('Name', '{.metadata.name}'), ('Version', '{.metadata.version}'))),
+    ResourceType('Services.v1alpha1.talos.dev', 'Service', 'runtime', ('svc',),
+                 (('Running', '{.running}'), ('Healthy', '{.healthy}'), ('Health Unknown', '{.unknown}'))),
     ResourceType('Members.cluster.talos.dev', 'Member', 'cluster', (),
                  (('Hostname', '{.hostname}'), ('Machine Type', '{.machineType}'), ('OS', '{.operatingSystem}'),
                   ('Addresses', '{.addresses}'))),
@@ -136,13 +141,16 @@ class Resource(NamedTuple):
     created: float = 0.0
     annotations: Optional[dict[str, str]] = None
     labels: Optional[dict[str, str]] = None
+    updated: float = 0.0  # last change; 0 = when created
 
     def to_proto(self) -> Any:
         nanos = int(self.created * 1e9)
         created = {'seconds': nanos // 10**9, 'nanos': nanos % 10**9}
+        nanos = int((self.updated or self.created) * 1e9)
+        updated = {'seconds': nanos // 10**9, 'nanos': nanos % 10**9}
         metadata = resource_pb2.Metadata(
             namespace=self.namespace, type=self.type, id=self.id, version=str(self.version), owner=self.owner,
-            phase='running', created=created, updated=created,
+            phase='running', created=created, updated=updated,
             labels=self.labels or {}, annotations=self.annotations or {},
         )
         return resource_pb2.Resource(metadata=metadata,
@@ -220,6 +228,14 @@ def _extensions(schematic: Optional[str], created: float) -> list[Resource]:
                      'runtime.ExtensionStatusController', created=created)]
 
 
+def _services(machine: 'Machine', created: float) -> list[Resource]:
+    """Services.v1alpha1.talos.dev: one per running service (machined removes it when the service stops)."""
+    return [Resource('runtime', 'Services.v1alpha1.talos.dev', service_id, spec,
+                     v1alpha1_pb2.ServiceSpec(**spec).SerializeToString(), 'v1alpha1.ServiceController',
+                     created=created)
+            for service_id, spec in services_of(machine).resource_specs()]
+
+
 def machine_resources(machine: 'Machine') -> list[Resource]:
     """Everything the machine serves through COSI right now."""
     booted = machine.booted_at
@@ -249,11 +265,13 @@ def machine_resources(machine: 'Machine') -> list[Resource]:
     out += _node_addresses(machine, booted)
     out += _extensions(lifecycle.current.schematic, booted)
     out += _meta_keys(machine, booted)
+    out += _services(machine, booted)
     if machine.configured:
         out += _members(machine, booted)
-    if machine.config_yaml is not None:
-        config_proto = config_pb2.MachineConfigSpec(yaml_marshalled=machine.config_yaml.encode()).SerializeToString()
-        for id_ in ('persistent', 'v1alpha1'):
-            out.append(Resource('config', 'MachineConfigs.config.talos.dev', id_, machine.config_yaml, config_proto,
+    # v1alpha1: the running config; persistent: the one on disk (differs after a staged or try apply)
+    for id_, text in (('persistent', machine.persistent_yaml), ('v1alpha1', machine.config_yaml)):
+        if text is not None:
+            config_proto = config_pb2.MachineConfigSpec(yaml_marshalled=text.encode()).SerializeToString()
+            out.append(Resource('config', 'MachineConfigs.config.talos.dev', id_, text, config_proto,
                                 created=booted, annotations={'talos.dev/yaml-spec': '1'}))
     return out

@@ -12,15 +12,20 @@ from typing import Any, AsyncIterable, AsyncIterator, Iterable
 
 from ansible_collections.talos.linux.plugins.module_utils._api.cosi.v1alpha1 import state_pb2
 from ansible_collections.talos.linux.plugins.module_utils._api.cosi.v1alpha1.state_grpc import State
+from ansible_collections.talos.linux.plugins.module_utils._api.cluster import cluster_pb2
+from ansible_collections.talos.linux.plugins.module_utils._api.cluster.cluster_grpc import ClusterService
 from ansible_collections.talos.linux.plugins.module_utils._api.common import common_pb2
 from ansible_collections.talos.linux.plugins.module_utils._api.machine import image_pb2, lifecycle_pb2, machine_pb2
 from ansible_collections.talos.linux.plugins.module_utils._api.machine.image_grpc import ImageService
 from ansible_collections.talos.linux.plugins.module_utils._api.machine.lifecycle_grpc import LifecycleService
 from ansible_collections.talos.linux.plugins.module_utils._api.machine.machine_grpc import MachineService
+from ansible_collections.talos.linux.plugins.module_utils._api.resource.config import config_pb2
+from ansible_collections.talos.linux.plugins.module_utils._errors import TalosError
 from ansible_collections.talos.linux.plugins.module_utils._events import decode_event
 from ansible_collections.talos.linux.plugins.module_utils._resources import resource_to_dict
 from ansible_collections.talos.linux.plugins.module_utils._transport import Transport
 
+HEALTH_STREAM_MARGIN = 30.0  # seconds the HealthCheck stream may outlive its wait_timeout (last lines, status)
 READ_LIMIT = 1 << 20  # read_file() is for small files; stream larger ones with read()
 
 
@@ -59,6 +64,21 @@ class TalosClient(Transport):
         reply = await self.unary(State.Get, request, node=node, read_only=True)
         return resource_to_dict(reply.resource)
 
+    async def machine_config(self, resource_id: str = 'v1alpha1', node: str | None = None) -> str | None:
+        """The machine config as the node holds it (exact bytes submitted): ``v1alpha1`` (active) or
+        ``persistent`` (on disk); None when the node has none. Needs os:admin (a sensitive resource)."""
+        request = state_pb2.GetRequest(namespace='config', type='MachineConfigs.config.talos.dev', id=resource_id)
+        try:
+            reply = await self.unary(State.Get, request, node=node, read_only=True)
+        except TalosError as exc:
+            if exc.code == 'NOT_FOUND':
+                return None
+            raise
+        spec = reply.resource.spec
+        if spec.proto_spec:
+            return config_pb2.MachineConfigSpec.FromString(spec.proto_spec).yaml_marshalled.decode('utf-8')
+        return resource_to_dict(reply.resource)['spec']
+
     async def list_resources(self, namespace: str, resource_type: str,
                              node: str | None = None) -> AsyncIterator[dict[str, Any]]:
         request = state_pb2.ListRequest(namespace=namespace, type=resource_type)
@@ -85,6 +105,52 @@ class TalosClient(Transport):
             out.append({'id': service.id, 'state': service.state, 'healthy': service.health.healthy,
                         'health_unknown': service.health.unknown, 'message': events[-1].msg if events else ''})
         return out
+
+    async def service_start(self, service_id: str, node: str | None = None) -> str:
+        """Start a service (Talos allows it for kubelet and extension services); Talos's answer text."""
+        reply = await self.unary(MachineService.ServiceStart, machine_pb2.ServiceStartRequest(id=service_id),
+                                 node=node)
+        return reply.messages[0].resp
+
+    async def service_stop(self, service_id: str, node: str | None = None) -> str:
+        reply = await self.unary(MachineService.ServiceStop, machine_pb2.ServiceStopRequest(id=service_id), node=node)
+        return reply.messages[0].resp
+
+    async def service_restart(self, service_id: str, node: str | None = None) -> str:
+        reply = await self.unary(MachineService.ServiceRestart, machine_pb2.ServiceRestartRequest(id=service_id),
+                                 node=node)
+        return reply.messages[0].resp
+
+    async def health_check(self, wait_timeout: float, controlplanes: Iterable[str] = (), workers: Iterable[str] = (),
+                           node: str | None = None) -> AsyncIterator[str]:
+        """ClusterService.HealthCheck (control planes only): Talos's progress lines as they come.
+
+        The stream ends after the last check passed, or raises (DEADLINE_EXCEEDED) once ``wait_timeout``
+        ran out on a failing check. With no nodes given, the node finds them through discovery.
+        """
+        request = cluster_pb2.HealthCheckRequest(cluster_info=cluster_pb2.ClusterInfo(
+            control_plane_nodes=list(controlplanes), worker_nodes=list(workers)))
+        request.wait_timeout.FromNanoseconds(int(wait_timeout * 1e9))
+        async for progress in self.stream(ClusterService.HealthCheck, request, node=node,
+                                          timeout=wait_timeout + HEALTH_STREAM_MARGIN):
+            yield progress.message
+
+    async def watch(self, namespace: str, resource_type: str, resource_id: str | None = None,
+                    node: str | None = None, bootstrap: bool = False, aggregated: bool = False,
+                    timeout: float | None = None) -> AsyncIterator[dict[str, Any]]:
+        """COSI Watch: {'type': CREATED|UPDATED|DESTROYED|BOOTSTRAPPED|ERRORED|NOOP, 'resource', 'old', 'error'}
+        per event, as they happen (iterate; stop whenever). ``resource_id`` watches one resource (first event:
+        its current state, DESTROYED when absent); else the whole kind, with the existing resources first as
+        CREATED events and then BOOTSTRAPPED when ``bootstrap``. The server's empty "ready" message is
+        skipped. ``timeout`` bounds the whole stream."""
+        request = state_pb2.WatchRequest(namespace=namespace, type=resource_type, api_version=1,
+                                         options=state_pb2.WatchOptions(bootstrap_contents=bootstrap,
+                                                                        aggregated=aggregated))
+        if resource_id is not None:
+            request.id = resource_id
+        async for reply in self.stream(State.Watch, request, node=node, timeout=timeout):
+            for event in reply.event:
+                yield _watch_event(event)
 
     # etcd (control planes only; workers answer UNIMPLEMENTED). Member IDs are plain ints.
 
@@ -141,6 +207,19 @@ class TalosClient(Transport):
     async def bootstrap(self, node: str | None = None, recover: bool = False, skip_hash_check: bool = False) -> None:
         request = machine_pb2.BootstrapRequest(recover_etcd=recover, recover_skip_hash_check=skip_hash_check)
         await self.unary(MachineService.Bootstrap, request, node=node)
+
+    async def apply_configuration(self, data: bytes, mode: str, node: str | None = None, dry_run: bool = False,
+                                  try_timeout: float | None = None) -> dict[str, Any]:
+        """ApplyConfiguration with the mode always set (AUTO, NO_REBOOT, REBOOT, STAGED, TRY): Talos's answer
+        as {'mode' (the mode used), 'mode_details', 'warnings'}. Never retried."""
+        request = machine_pb2.ApplyConfigurationRequest(
+            data=data, mode=machine_pb2.ApplyConfigurationRequest.Mode.Value(mode), dry_run=dry_run)
+        if try_timeout is not None:
+            request.try_mode_timeout.FromNanoseconds(int(try_timeout * 1e9))
+        reply = await self.unary(MachineService.ApplyConfiguration, request, node=node)
+        message = reply.messages[0]
+        return {'mode': machine_pb2.ApplyConfigurationRequest.Mode.Name(message.mode),
+                'mode_details': message.mode_details, 'warnings': list(message.warnings)}
 
     # Lifecycle. These change the machine: never retried (a lost answer may hide a call that took effect).
 
@@ -207,6 +286,15 @@ class TalosClient(Transport):
         request = machine_pb2.EventsRequest(tail_events=tail_events, with_actor_id=actor_id)
         async for event in self.stream(MachineService.Events, request, node=node, timeout=timeout):
             yield decode_event(event)
+
+
+def _watch_event(event: Any) -> dict[str, Any]:
+    kind = state_pb2.EventType.Name(event.event_type)
+    has_resource = event.HasField('resource') and kind not in ('BOOTSTRAPPED', 'ERRORED', 'NOOP')
+    return {'type': kind,
+            'resource': resource_to_dict(event.resource) if has_resource else None,
+            'old': resource_to_dict(event.old) if event.HasField('old') else None,
+            'error': event.error if event.HasField('error') else None}
 
 
 def _alarms(alarms: Any) -> list[dict[str, Any]]:

@@ -7,9 +7,10 @@ from __future__ import annotations
 from typing import Optional
 
 from simulator.calls import HANDLERS, Registered
-from simulator.handlers import cosi, etcd, kubeconfig, lifecycle, machine, meta, services
+from simulator.handlers import apply, cosi, etcd, kubeconfig, lifecycle, machine, meta, services
+from simulator.handlers import health, watch
 
-MODULES = (cosi, etcd, kubeconfig, lifecycle, machine, meta, services)
+MODULES = (apply, cosi, etcd, health, kubeconfig, lifecycle, machine, meta, services, watch)
 
 
 def lookup(path: str) -> Optional[Registered]:

@@ -10,7 +10,7 @@ from typing import Any, AsyncIterator, Iterable
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
 
-from simulator import resources
+from simulator import resource_store, resources
 from simulator.api import State, state_pb2
 from simulator.calls import Call, server_stream, unary
 
@@ -28,7 +28,7 @@ def check_access(call: Call, namespace: str, resource_type: str) -> None:
         raise GRPCError(Status.PERMISSION_DENIED, 'namespace "%s" is not supported' % namespace)
 
 
-def _matches_labels(labels: dict[str, str], queries: Iterable[Any]) -> bool:
+def matches_labels(labels: dict[str, str], queries: Iterable[Any]) -> bool:
     """COSI label queries: every term of every query must hold."""
     for query in queries:
         for term in query.terms:
@@ -54,7 +54,7 @@ def _matches_labels(labels: dict[str, str], queries: Iterable[Any]) -> bool:
 async def get(call: Call) -> Any:
     req = call.request
     check_access(call, req.namespace, req.type)
-    for item in resources.machine_resources(call.machine):
+    for item in await resource_store.current(call.machine):
         if (item.namespace, item.type, item.id) == (req.namespace, req.type, req.id):
             return state_pb2.GetResponse(resource=item.to_proto())
     raise GRPCError(Status.NOT_FOUND, "resource %s(%s/%s@undefined) doesn't exist" % (req.type, req.namespace, req.id))
@@ -65,12 +65,12 @@ async def list_(call: Call) -> AsyncIterator[Any]:
     req = call.request
     check_access(call, req.namespace, req.type)
     id_pattern = re.compile(req.options.id_query.regexp) if req.options.id_query.regexp else None
-    for item in resources.machine_resources(call.machine):
+    for item in await resource_store.current(call.machine):
         if (item.namespace, item.type) != (req.namespace, req.type):
             continue
         if id_pattern is not None and not id_pattern.search(item.id):
             continue
-        if not _matches_labels(item.labels or {}, req.options.label_query):
+        if not matches_labels(item.labels or {}, req.options.label_query):
             continue
         yield state_pb2.ListResponse(resource=item.to_proto())
 

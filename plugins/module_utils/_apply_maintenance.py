@@ -1,0 +1,89 @@
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The first config of a machine in maintenance mode, and the wait until it serves the Talos API with it.
+
+A maintenance machine has no config to compare with, so every apply is a change; check mode asks
+the node for a dry run (validation, no state to disturb). After the apply the machine installs
+and reboots: it is back when it presents an apid certificate issued by the config's OS CA. With
+mTLS credentials the wait goes on until it is running and ready and reports the config as running.
+
+Private module: free to change between releases.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any, Callable, Optional
+
+from ansible_collections.talos.linux.plugins.module_utils._apply_mode import ModeError, plan_mode
+from ansible_collections.talos.linux.plugins.module_utils._apply_options import (
+    ApplyOptions, config_diff, mode_name, result, safe_details)
+from ansible_collections.talos.linux.plugins.module_utils._config_compare import parse, same
+from ansible_collections.talos.linux.plugins.module_utils._errors import TalosError
+from ansible_collections.talos.linux.plugins.module_utils._talos_version import parse_version
+from ansible_collections.talos.linux.plugins.module_utils._tls_probe import served_by, trusted_cas
+from ansible_collections.talos.linux.plugins.module_utils._wait import observe, wait_until
+
+POLL_INTERVAL = 0.5
+
+
+async def _wait_for_ca(address: str, cas: list[bytes], deadline: float, timeout: float) -> None:
+    last = 'still in maintenance mode'
+    while True:
+        served = await served_by(address, cas)
+        if served:
+            return
+        last = 'unreachable (rebooting)' if served is None else 'still in maintenance mode'
+        if time.monotonic() > deadline:
+            raise TalosError('timed out after %.0fs waiting for the node to come back serving the Talos API with '
+                             "the config's OS CA; last seen: %s" % (timeout, last),
+                             code='DEADLINE_EXCEEDED', node=address)
+        await asyncio.sleep(POLL_INTERVAL)
+
+
+async def _wait_running(mtls: Any, node: Optional[str], options: ApplyOptions, deadline: float) -> dict[str, Any]:
+    def done(observation: Any) -> bool:
+        return observation.running_and_ready
+
+    after = await wait_until(lambda: observe(mtls, node), done, 'the node to be running and ready with its config',
+                             max(1.0, deadline - time.monotonic()), node)
+    running = parse(await mtls.machine_config('v1alpha1', node))
+    if not same(running, options.desired.config):
+        raise TalosError('the node came back with another configuration than the one applied', node=node)
+    return {'boot_id': after.boot_id, 'version': after.version, 'stage': after.stage}
+
+
+async def apply_first(client: Any, node: Optional[str], options: ApplyOptions,
+                      secure_client: Optional[Callable[[], Any]]) -> dict[str, Any]:
+    address = node or client.settings.endpoints[0]
+    before = await observe(client, node)
+    if not before.reachable:
+        raise TalosError(before.error or 'unreachable', code='UNAVAILABLE', node=address)
+    version = parse_version(before.version)
+    if version is None:
+        raise TalosError('cannot tell the Talos version of the node (%r)' % before.version, node=address)
+    try:
+        plan = plan_mode(options.mode, (version.major, version.minor), True)
+    except ModeError as exc:
+        raise TalosError(str(exc), code='INVALID_ARGUMENT', node=address) from None
+    desired = options.desired
+    out = result(True, node=address, maintenance=True, talos_version=before.version, mode=mode_name(plan.expected),
+                 rebooted=plan.reboots, warnings=list(desired.warnings), diff=config_diff(None, desired.text, address))
+    data = desired.text.encode()
+    if options.check_mode:
+        answer = await client.apply_configuration(data, plan.send, node, dry_run=True)
+    else:
+        started = time.monotonic()
+        answer = await client.apply_configuration(data, plan.send, node, try_timeout=options.try_timeout)
+        out['mode'] = mode_name(answer['mode'])
+        if options.wait and plan.reboots:
+            deadline = started + options.wait_timeout
+            await _wait_for_ca(address, trusted_cas(desired.config), deadline, options.wait_timeout)
+            if secure_client is not None:
+                async with secure_client() as mtls:
+                    out.update(await _wait_running(mtls, node, options, deadline))
+            out['duration'] = round(time.monotonic() - started, 3)
+    out['warnings'] += answer['warnings']
+    out['mode_details'] = safe_details(answer['mode_details'])
+    return out
