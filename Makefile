@@ -31,13 +31,14 @@ lint: setup
 proto: setup
 	$(PY) tools/protogen.py >/dev/null
 
-## demo: start talos-sim and print every machine's version with a playbook
+## demo: talos-sim in maintenance mode, then bootstrap, rolling upgrade and config enforcement playbooks
 demo: setup
 	scripts/demo.sh
 
 ## bench: benchmarks (not tests); prints figures
 bench: setup
 	$(PY) bench/node_info_fanout.py
+	$(PY) bench/etcd_snapshot.py
 
 clean:
 	rm -rf .build tests/output

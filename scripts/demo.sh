@@ -1,21 +1,115 @@
 #!/usr/bin/env bash
-# make demo: start a talos-sim fleet and show every machine's version with a playbook.
+# make demo: the main job against talos-sim - bootstrap a cluster from maintenance mode, roll an upgrade,
+# enforce the config on a drifted machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 state=.build/demo
+cluster=$PWD/$state/cluster
 export PATH="$PWD/.venv/bin:$PATH"
 export ANSIBLE_COLLECTIONS_PATH="$PWD/.build/collections"
+export ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0
 
 python -m simulator down --state-dir "$state" >/dev/null 2>&1 || true
 rm -rf "$state"
-echo "== starting talos-sim: 3 control planes, 2 workers (Talos v1.14.0)"
-python -m simulator up --state-dir "$state" --controlplanes 3 --workers 2 --subnet 127.77.0.0/24
+echo "== starting talos-sim: 3 control planes, 2 workers, in maintenance mode (Talos v1.14.0)"
+python -m simulator up --state-dir "$state" --controlplanes 3 --workers 2 --maintenance --subnet 127.77.0.0/24 \
+  --reboot-delay 0.3
+mkdir -p "$cluster"
+
+# A static inventory: the machines, their groups, the cluster's inputs and one patch per level.
+inventory=$state/inventory.yml
+cat > "$inventory" <<YAML
+all:
+  vars:
+    ansible_connection: local
+    ansible_python_interpreter: "{{ ansible_playbook_python }}"
+    talos_talosconfig: $cluster/talosconfig
+    talos_cluster_bootstrap_dir: $cluster
+    talos_cluster_bootstrap_cluster_name: demo
+    talos_cluster_bootstrap_talos_version: v1.14
+    talos_cluster_bootstrap_kubernetes_version: 1.33.1
+    talos_cluster_bootstrap_patches:
+      - machine: {nodeLabels: {managed-by: ansible}}
+    talos_cluster_bootstrap_group_patches:
+      worker:
+        - machine: {nodeLabels: {node-role: worker}}
+  children:
+    controlplane:
+      hosts:
+        cp-1: {talos_node: 127.77.0.10}
+        cp-2: {talos_node: 127.77.0.11}
+        cp-3: {talos_node: 127.77.0.12}
+    worker:
+      hosts:
+        worker-1: {talos_node: 127.77.0.13}
+        worker-2:
+          talos_node: 127.77.0.14
+          talos_cluster_bootstrap_host_patches:
+            - machine: {nodeLabels: {disk: ssd}}
+YAML
+
+show() {  # the messages of the roles' report tasks, one per line
+  python - "$1" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+for block in re.findall(r'"msg": (\[[^\]]*\]|"[^\n]*")', text):
+    for line in re.findall(r'"((?:[^"\\]|\\.)*)"', block):
+        print('   ', line)
+print('   ', re.search(r'PLAY RECAP \*+\n((?:.+\n?)+)', text).group(1).rstrip().replace('\n', '\n    '))
+PY
+}
+play() {  # play NAME [ARGS...]: run playbooks/NAME.yml, keep its log, show its report
+  local log=$state/$1.log name=$1
+  shift
+  if ansible-playbook -i "$inventory" "playbooks/$name.yml" "$@" > "$log" 2>&1; then
+    show "$log"
+  else
+    show "$log" || true
+    echo "   FAILED - full output: $log"
+    exit 1
+  fi
+}
 
 echo
-echo "== ansible-playbook talos.linux.node_versions (mutual TLS, context 'sim' of $state/talosconfig)"
-TALOSCONFIG="$PWD/$state/talosconfig" ansible-playbook -i localhost, playbooks/node_versions.yml
+echo "== 1. bootstrap (playbooks/cluster_bootstrap.yml): secrets, configs + patches, first apply, etcd, health"
+play cluster_bootstrap
+echo "   again, on the bootstrapped cluster (changes nothing):"
+play cluster_bootstrap
 
 echo
-echo "The fleet keeps running: try"
-echo "  TALOSCONFIG=$state/talosconfig ANSIBLE_COLLECTIONS_PATH=.build/collections .venv/bin/ansible-playbook -i localhost, playbooks/node_versions.yml"
+echo "== 2. rolling upgrade to v1.14.1 (playbooks/rolling_upgrade.yml): control planes one by one, workers by two"
+play rolling_upgrade -e talos_rolling_upgrade_image=ghcr.io/siderolabs/installer:v1.14.1 \
+  -e talos_rolling_upgrade_worker_batch=2
+
+echo
+echo "== 3. config enforcement (playbooks/config_enforce.yml) after someone changed worker-1 by hand"
+cat > "$state/drift.yml" <<YAML
+- name: Drift
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  vars:
+    ansible_python_interpreter: "{{ ansible_playbook_python }}"
+  tasks:
+    - name: Label worker-1 out of band
+      talos.linux.apply_config:
+        talosconfig: $cluster/talosconfig
+        node: 127.77.0.13
+        src: $cluster/worker.yaml
+        patches: [{machine: {nodeLabels: {node-role: worker, hand-made: "yes"}}}]
+YAML
+ansible-playbook -i localhost, "$state/drift.yml" > "$state/drift.log" 2>&1
+echo "   drift report (--check):"
+play config_enforce --check
+echo "   enforce:"
+play config_enforce
+
+echo
+echo "== the fleet now"
+TALOSCONFIG=$cluster/talosconfig ansible-playbook -i localhost, playbooks/node_versions.yml 2>&1 | sed -n 's/^ *"msg": "\(.*\)"$/    \1/p'
+
+echo
+echo "Cluster files in $cluster (secrets.yaml, controlplane.yaml, worker.yaml, talosconfig, kubeconfig);"
+echo "playbook logs in $state/*.log. The fleet keeps running: try"
+echo "  TALOSCONFIG=$cluster/talosconfig ANSIBLE_COLLECTIONS_PATH=.build/collections .venv/bin/ansible-playbook -i localhost, playbooks/node_versions.yml"
 echo "and stop it with: .venv/bin/python -m simulator down --state-dir $state"
