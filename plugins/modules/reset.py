@@ -128,43 +128,31 @@ quorum:
 '''
 
 from ansible_collections.talos.linux.plugins.module_utils._client import TalosClient
+from ansible_collections.talos.linux.plugins.module_utils._disruptive import disruptive_options, run_disruptive
 from ansible_collections.talos.linux.plugins.module_utils._module import TalosModule
-from ansible_collections.talos.linux.plugins.module_utils._quorum_guard import guard_quorum
 from ansible_collections.talos.linux.plugins.module_utils._reset import WIPE_MODES, maintenance_settings, reset
 
 
 def main() -> None:
-    talos = TalosModule(
-        argument_spec={
-            'node': {'type': 'str'},
-            'graceful': {'type': 'bool', 'default': True},
-            'reboot': {'type': 'bool', 'default': False},
-            'wipe_mode': {'type': 'str', 'choices': list(WIPE_MODES), 'default': 'all'},
-            'system_labels_to_wipe': {'type': 'list', 'elements': 'str', 'default': []},
-            'user_disks_to_wipe': {'type': 'list', 'elements': 'str', 'default': []},
-            'wait': {'type': 'bool', 'default': True},
-            'wait_timeout': {'type': 'float', 'default': 600.0},
-            'force': {'type': 'bool', 'default': False},
-        },
-        supports_check_mode=True,
-    )
+    options = disruptive_options()
+    options.update({
+        'graceful': {'type': 'bool', 'default': True},
+        'reboot': {'type': 'bool', 'default': False},
+        'wipe_mode': {'type': 'str', 'choices': list(WIPE_MODES), 'default': 'all'},
+        'system_labels_to_wipe': {'type': 'list', 'elements': 'str', 'default': []},
+        'user_disks_to_wipe': {'type': 'list', 'elements': 'str', 'default': []},
+    })
+    talos = TalosModule(argument_spec=options, supports_check_mode=True)
     params = talos.params
-    node = params['node']
-    settings = talos.connection_settings([node] if node else None)
 
-    async def work(client):
-        result = {'quorum': await guard_quorum(client, node, 'reset', params['force'])}
-        if talos.module.check_mode:
-            return result
+    async def wipe(client, node, settings):
         async with TalosClient(maintenance_settings(settings, node)) as maintenance:
-            result.update(await reset(
+            return await reset(
                 client, maintenance, node, graceful=params['graceful'], reboot=params['reboot'],
                 wipe_mode=params['wipe_mode'], labels=params['system_labels_to_wipe'],
-                user_disks=params['user_disks_to_wipe'], wait=params['wait'], timeout=params['wait_timeout']))
-        return result
+                user_disks=params['user_disks_to_wipe'], wait=params['wait'], timeout=params['wait_timeout'])
 
-    result = talos.run(settings, work)
-    talos.module.exit_json(changed=True, node=node or settings.endpoints[0], **result)
+    run_disruptive(talos, 'reset', wipe)
 
 
 if __name__ == '__main__':

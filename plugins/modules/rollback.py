@@ -86,35 +86,21 @@ quorum:
   type: dict
 '''
 
+from ansible_collections.talos.linux.plugins.module_utils._disruptive import disruptive_options, run_disruptive
 from ansible_collections.talos.linux.plugins.module_utils._module import TalosModule
-from ansible_collections.talos.linux.plugins.module_utils._quorum_guard import guard_quorum
 from ansible_collections.talos.linux.plugins.module_utils._reboot import rollback
 
 
 def main() -> None:
-    talos = TalosModule(
-        argument_spec={
-            'node': {'type': 'str'},
-            'wait': {'type': 'bool', 'default': True},
-            'wait_timeout': {'type': 'float', 'default': 600.0},
-            'force': {'type': 'bool', 'default': False},
-        },
-        supports_check_mode=True,
-    )
+    talos = TalosModule(argument_spec=disruptive_options(), supports_check_mode=True)
     params = talos.params
-    node = params['node']
-    settings = talos.connection_settings([node] if node else None)
 
-    async def work(client):
-        result = {'quorum': await guard_quorum(client, node, 'roll back', params['force'])}
-        if not talos.module.check_mode:
-            outcome = await rollback(client, node, params['wait'], params['wait_timeout'])
-            result.update(old_version=outcome['version_before'], new_version=outcome.get('version'),
-                          boot_id=outcome.get('boot_id'), duration=outcome['duration'])
-        return result
+    async def roll_back(client, node, _settings):
+        outcome = await rollback(client, node, params['wait'], params['wait_timeout'])
+        return {'old_version': outcome['version_before'], 'new_version': outcome.get('version'),
+                'boot_id': outcome.get('boot_id'), 'duration': outcome['duration']}
 
-    result = talos.run(settings, work)
-    talos.module.exit_json(changed=True, node=node or settings.endpoints[0], **result)
+    run_disruptive(talos, 'roll back', roll_back)
 
 
 if __name__ == '__main__':

@@ -83,34 +83,18 @@ quorum:
   type: dict
 '''
 
+from ansible_collections.talos.linux.plugins.module_utils._disruptive import disruptive_options, run_disruptive
 from ansible_collections.talos.linux.plugins.module_utils._module import TalosModule
-from ansible_collections.talos.linux.plugins.module_utils._quorum_guard import guard_quorum
 from ansible_collections.talos.linux.plugins.module_utils._shutdown import shutdown
 
 
 def main() -> None:
-    talos = TalosModule(
-        argument_spec={
-            'node': {'type': 'str'},
-            'drain': {'type': 'bool', 'default': True},
-            'wait': {'type': 'bool', 'default': True},
-            'wait_timeout': {'type': 'float', 'default': 300.0},
-            'force': {'type': 'bool', 'default': False},
-        },
-        supports_check_mode=True,
-    )
+    options = disruptive_options(wait_timeout=300.0)
+    options['drain'] = {'type': 'bool', 'default': True}
+    talos = TalosModule(argument_spec=options, supports_check_mode=True)
     params = talos.params
-    node = params['node']
-    settings = talos.connection_settings([node] if node else None)
-
-    async def work(client):
-        result = {'quorum': await guard_quorum(client, node, 'power off', params['force'])}
-        if not talos.module.check_mode:
-            result.update(await shutdown(client, node, not params['drain'], params['wait'], params['wait_timeout']))
-        return result
-
-    result = talos.run(settings, work)
-    talos.module.exit_json(changed=True, node=node or settings.endpoints[0], **result)
+    run_disruptive(talos, 'power off', lambda client, node, settings: shutdown(
+        client, node, not params['drain'], params['wait'], params['wait_timeout']))
 
 
 if __name__ == '__main__':
