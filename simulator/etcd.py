@@ -113,6 +113,12 @@ class EtcdMember:
 
     async def stop(self, message: str = 'Service finished successfully') -> None:
         """Stop the service (join wait or member process) and wait until the process is reaped."""
+        await self._halt()
+        self.bootstrapping = False
+        self._set_state('Finished', message)
+
+    async def _halt(self) -> None:
+        """Cancel the service task (join wait or supervision) and stop the member process."""
         task, self.task = self.task, None
         if task is not None and not task.done():
             task.cancel()
@@ -121,8 +127,6 @@ class EtcdMember:
             except (asyncio.CancelledError, Exception):  # pylint: disable=broad-except
                 pass
         await self._stop_process()
-        self.bootstrapping = False
-        self._set_state('Finished', message)
 
     async def _stop_process(self) -> None:
         process, self.process = self.process, None
@@ -284,14 +288,7 @@ class EtcdMember:
 
     async def bootstrap(self, recover: bool, skip_hash_check: bool) -> None:
         """Stop the join wait and start a new cluster; the caller has checked the data directory is empty."""
-        task, self.task = self.task, None
-        if task is not None and not task.done():
-            task.cancel()
-            try:
-                await task
-            except (asyncio.CancelledError, Exception):  # pylint: disable=broad-except
-                pass
-        await self._stop_process()
+        await self._halt()
         self.bootstrapping = True
         self._set_state('Finished', 'Bootstrap requested')
         self._set_state('Preparing', 'Running pre state')

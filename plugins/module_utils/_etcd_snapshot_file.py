@@ -20,6 +20,7 @@ import tempfile
 from typing import Any, Iterator
 
 from ansible_collections.talos.linux.plugins.module_utils._bbolt import BoltError, last_revision
+from ansible_collections.talos.linux.plugins.module_utils._files import sync_directory
 
 HASH_SIZE = 32
 READ_CHUNK = 1 << 20
@@ -95,7 +96,7 @@ class SnapshotWriter:
             os.replace(self.tmp, self.path)
         except OSError as exc:
             raise SnapshotError('%s: cannot write: %s' % (self.path, exc.strerror or exc)) from None
-        _sync_directory(self.directory)
+        sync_directory(self.directory)
         return {'path': self.path, 'size': self.size, 'sha256': self._file_hash.hexdigest(), 'revision': revision,
                 'hash_verified': verified}
 
@@ -157,16 +158,3 @@ def read_chunks(path: str, chunk_size: int = READ_CHUNK) -> Iterator[bytes]:
                 yield chunk
     except OSError as exc:
         raise SnapshotError('%s: cannot read: %s' % (path, exc.strerror or exc)) from None
-
-
-def _sync_directory(path: str) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

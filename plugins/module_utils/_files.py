@@ -81,11 +81,11 @@ def atomic_write(path: str, data: str | bytes, mode: int = 0o600) -> bool:
         except OSError:
             pass
         raise FileError('%s: cannot write: %s' % (path, exc.strerror or exc)) from None
-    _sync_directory(parent)
+    sync_directory(parent)
     return True
 
 
-def _sync_directory(path: str) -> None:
+def sync_directory(path: str) -> None:
     """Make the rename durable (best effort: not every filesystem allows opening a directory)."""
     try:
         fd = os.open(path, os.O_RDONLY)
