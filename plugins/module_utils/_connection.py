@@ -34,6 +34,10 @@ class ConnectionSettings:
     context: str | None = None
     talosconfig: str | None = None
 
+    def node_label(self, node: str | None) -> str:
+        """How results name the node a call ran on: the node, or the endpoint serving node-less calls."""
+        return node or self.endpoints[0]
+
 
 def parse_endpoint(endpoint: str) -> tuple[str, int]:
     """(host, port) of a talosconfig endpoint: ``host``, ``host:port``, ``[v6]:port``, ``https://host``."""

@@ -42,4 +42,4 @@ def run_disruptive(talos: TalosModule, verb: str, action: Action) -> None:
         return result
 
     result = talos.run(settings, work)
-    talos.module.exit_json(changed=True, node=node or settings.endpoints[0], **result)
+    talos.module.exit_json(changed=True, node=settings.node_label(node), **result)

@@ -24,7 +24,7 @@ WIPE_MODES = {'all': 'ALL', 'system-disk': 'SYSTEM_DISK', 'user-disks': 'USER_DI
 
 def maintenance_settings(settings: ConnectionSettings, node: Optional[str]) -> ConnectionSettings:
     """Straight to the node over maintenance-mode TLS (no client certificate, nothing to verify)."""
-    address = node or settings.endpoints[0]
+    address = settings.node_label(node)
     return replace(settings, endpoints=[address], nodes=[], ca=None, crt=None, key=None, insecure=True)
 
 

@@ -132,7 +132,7 @@ def main() -> None:
             return await bootstrap(client, node, controlplanes, talos.module.check_mode, params['recover_from'],
                                    params['recover_skip_hash_check'], params['wait'], params['wait_timeout'])
         except SnapshotError as exc:
-            raise TalosError('recover_from: %s' % exc, node=node or settings.endpoints[0]) from None
+            raise TalosError('recover_from: %s' % exc, node=settings.node_label(node)) from None
 
     talos.module.exit_json(**talos.run(settings, work))
 

@@ -138,7 +138,7 @@ def main() -> None:
         try:
             return await snapshot(client)
         except (SnapshotError, OSError) as exc:
-            raise TalosError(str(exc), node=node or settings.endpoints[0]) from None
+            raise TalosError(str(exc), node=settings.node_label(node)) from None
 
     talos.module.exit_json(changed=True, **talos.run(settings, work))
 

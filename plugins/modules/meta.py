@@ -121,7 +121,7 @@ def main() -> None:
     for node, result in results.items():
         if isinstance(result, Exception):
             talos.fail(result, nodes=report)
-        report.append(dict(result, node=node or settings.endpoints[0]))
+        report.append(dict(result, node=settings.node_label(node)))
     changed = any(entry['changed'] for entry in report)
     diff = [value_diff('%s META 0x%02x' % (entry['node'], key), entry['before'], entry['after'])
             for entry in report if entry['changed']]

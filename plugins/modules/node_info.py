@@ -169,7 +169,7 @@ def main() -> None:
         else:
             report.append(result)
     for entry in report:
-        entry['node'] = entry['node'] or settings.endpoints[0]
+        entry['node'] = settings.node_label(entry['node'])
     talos.module.exit_json(changed=False, nodes=report, unreachable_nodes=failed)
 
 

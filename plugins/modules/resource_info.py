@@ -140,7 +140,7 @@ def main() -> None:
         if isinstance(result, Exception):
             talos.fail(result)
         first = first or result
-        found += [dict(resource, node=node or settings.endpoints[0]) for resource in result['resources']]
+        found += [dict(resource, node=settings.node_label(node)) for resource in result['resources']]
     talos.module.exit_json(changed=False, type=first['type'], namespace=first['namespace'],
                            sensitive=first['sensitive'], resources=found)
 

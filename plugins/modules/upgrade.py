@@ -217,7 +217,7 @@ def main() -> None:
             return {'failed_with': exc}
 
     result = talos.run(settings, work)
-    address = node or settings.endpoints[0]
+    address = settings.node_label(node)
     failure = result.pop('failed_with', None)
     if failure is not None:
         failure.node = failure.node or address
