@@ -12,7 +12,6 @@ import subprocess
 import pytest
 import yaml
 
-from ansible_collections.talos.linux.plugins.module_utils import _pki
 from ansible_collections.talos.linux.tests.integration.conftest import ansible_playbook, assert_ok
 
 KUBECTL = shutil.which('kubectl')
@@ -26,7 +25,6 @@ def kubectl_view(path: str) -> dict:
 
 def foreign_kubeconfig(path) -> dict:
     """A kubeconfig of another cluster that happens to use the same names as talos-sim's."""
-    ca = _pki.generate_ca(organization='kubernetes', algorithm='ecdsa')
     config = {
         'apiVersion': 'v1', 'kind': 'Config',
         'clusters': [{'name': 'talos-sim', 'cluster': {'server': 'https://10.0.0.1:6443',
@@ -35,7 +33,6 @@ def foreign_kubeconfig(path) -> dict:
         'contexts': [{'name': 'admin@talos-sim', 'context': {'cluster': 'talos-sim', 'user': 'admin@talos-sim'}}],
         'current-context': 'admin@talos-sim',
     }
-    del ca
     path.write_text(yaml.safe_dump(config))
     return config
 
@@ -45,6 +42,7 @@ def test_kubeconfig_write_merge_idempotence(fleet, tmp_path):
     workdir = tmp_path / 'kube'
     workdir.mkdir()
     foreign_kubeconfig(workdir / 'merged')
+    foreign_kubeconfig(workdir / 'forced')
     run = ansible_playbook('kubeconfig.yml', {'talosconfig': fleet.talosconfig, 'workdir': str(workdir),
                                               'worker': fleet.addresses('worker')[0]})
     assert_ok(run)
@@ -64,5 +62,10 @@ def test_kubeconfig_write_merge_idempotence(fleet, tmp_path):
     contexts = {c['name']: c['context'] for c in merged['contexts']}
     assert contexts['admin@talos-sim-1']['cluster'] == 'talos-sim-1'
     assert contexts['admin@talos-sim-1']['user'] == 'admin@talos-sim-1'
+    forced = kubectl_view(str(workdir / 'forced'))
+    assert forced['current-context'] == 'sim-admin'
+    assert {c['name']: c['cluster']['server'] for c in forced['clusters']} == {'talos-sim': server}
+    assert 'token' not in {u['name']: u['user'] for u in forced['users']}['admin@talos-sim']
+    assert {c['name']: c['context']['cluster'] for c in forced['contexts']}['sim-admin'] == 'talos-sim'
     key = users['admin@talos-sim-1']['client-key-data']
     assert key not in run.output, 'private key in the playbook output'
