@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # ansible-test sanity on a copy of the collection laid out as ansible_collections/talos/linux.
-# Only what the collection ships is checked: talos-sim, benchmarks and dev tools are not part of it.
+# Only what the collection ships is checked: talos-sim, benchmarks, dev tools and the upstream test data
+# (tests/data: Talos's own YAML, kept byte for byte as upstream wrote it) are not part of it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -33,7 +34,7 @@ trap 'rm -rf "$work"' EXIT
 dest=$work/ansible_collections/talos/linux
 mkdir -p "$dest"
 git ls-files --cached --others --exclude-standard -z \
-  | grep -zv -E '^(simulator|bench|tools)/' \
+  | grep -zv -E '^(simulator|bench|tools|tests/data)/' \
   | rsync -a --from0 --files-from=- ./ "$dest/"
 cd "$dest"
 git init -q && git add -A  # ansible-test lists the collection's files through git
