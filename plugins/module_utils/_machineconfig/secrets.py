@@ -139,19 +139,27 @@ def _check_pair(pair: Any) -> str | None:
     return None
 
 
+def _section(bundle: dict[str, Any], name: str) -> dict[str, Any] | None:
+    """A top-level section; upstream checks each for nil, so an empty mapping is present (its fields missing)."""
+    value = bundle.get(name)
+    if value is None:
+        return None
+    return value if isinstance(value, dict) else {}
+
+
 def problems(bundle: dict[str, Any]) -> list[str]:
-    """Every validation problem, in upstream's order and wording."""
+    """Every validation problem, in upstream's order and wording (``generate/secrets/bundle.go:Validate``)."""
     errors = []
-    cluster = bundle.get('cluster')
-    if not cluster:
+    cluster = _section(bundle, 'cluster')
+    if cluster is None:
         errors.append('cluster is required')
     else:
         if not cluster.get('id'):
             errors.append('cluster.id is required')
         if not cluster.get('secret'):
             errors.append('cluster.secret is required')
-    sec = bundle.get('secrets')
-    if not sec:
+    sec = _section(bundle, 'secrets')
+    if sec is None:
         errors.append('secrets is required')
     else:
         if not sec.get('bootstraptoken'):
@@ -162,13 +170,13 @@ def problems(bundle: dict[str, Any]) -> list[str]:
         if aescbc and secretbox:
             errors.append('only one of [secrets.secretboxencryptionsecret, secrets.aescbcencryptionsecret] '
                           'is allowed')
-    trustd = bundle.get('trustdinfo')
-    if not trustd:
+    trustd = _section(bundle, 'trustdinfo')
+    if trustd is None:
         errors.append('trustdinfo is required')
     elif not trustd.get('token'):
         errors.append('trustdinfo.token is required')
-    certs = bundle.get('certs')
-    if not certs:
+    certs = _section(bundle, 'certs')
+    if certs is None:
         errors.append('certs is required')
         return errors
     for name in ('etcd', 'k8s', 'k8saggregator'):

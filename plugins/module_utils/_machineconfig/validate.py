@@ -2,9 +2,10 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The part of Talos's machine-config validation that needs no running machine (v1alpha1 document).
 
-A subset of upstream's ``Config.Validate``: machine section present, machine type known, the Talos
-API CA rules per machine type. Errors and warnings use upstream's wording; ``format_errors`` joins
-errors as Go's multierror prints them.
+A subset of upstream's ``Config.Validate`` (``pkg/machinery/config/types/v1alpha1/v1alpha1_validation.go``):
+machine section present, machine type known (``machine.ParseType``: ``join`` and an empty type are a
+worker), the Talos API CA rules per machine type. Errors and warnings use upstream's wording;
+``format_errors`` nests them as the config container reports them (``container.go:Validate``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 from ansible_collections.talos.linux.plugins.module_utils._machineconfig import documents
 
 MACHINE_TYPES = ('init', 'controlplane', 'worker')
-_ALIASES = {'join': 'worker'}
+_ALIASES = {'join': 'worker', '': 'worker'}
 
 
 def machine_type(config: documents.Config) -> str | None:
@@ -55,8 +56,10 @@ def validate(config: documents.Config) -> tuple[list[str], list[str]]:
     if doc is None:
         return [], []
     machine = doc.value.get('machine')
-    if not isinstance(machine, dict) or not machine:
+    if machine is None:
         return [], ['machine instructions are required']
+    if not isinstance(machine, dict):
+        machine = {}  # an empty section (``machine:``, ``machine: {}``) still makes a machine config
     warnings, errors = [], []
     declared = str(machine.get('type') or '')
     kind = _ALIASES.get(declared, declared)
@@ -68,7 +71,12 @@ def validate(config: documents.Config) -> tuple[list[str], list[str]]:
     return warnings, errors
 
 
-def format_errors(errors: list[str], prefix: str = 'v1alpha1.Config: ') -> str:
-    """Errors as Go's hashicorp/go-multierror prints them."""
+def _multierror(errors: list[str]) -> str:
+    """hashicorp/go-multierror's list format."""
     head = '1 error occurred:' if len(errors) == 1 else '%d errors occurred:' % len(errors)
-    return head + ''.join('\n\t* %s%s' % (prefix, error) for error in errors) + '\n\n'
+    return head + ''.join('\n\t* %s' % error for error in errors) + '\n\n'
+
+
+def format_errors(errors: list[str]) -> str:
+    """The v1alpha1 errors as Talos reports them: their own list, wrapped as one error of the container's list."""
+    return _multierror(['v1alpha1.Config: ' + _multierror(errors)])
