@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import errno
 import json
 import os
@@ -40,13 +41,19 @@ def _add_fleet_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--maintenance', action='store_true',
                         help='start every machine unconfigured, in maintenance mode')
     parser.add_argument('--talos-version', default=DEFAULT_VERSION,
-                        help='Talos version to emulate, v1.12.x to v1.14.x (default %s)' % DEFAULT_VERSION)
+                        help='Talos version to emulate, v1.12.x to v1.15.x (default %s)' % DEFAULT_VERSION)
     parser.add_argument('--subnet', default=DEFAULT_SUBNET,
                         help='loopback subnet; machines get .10, .11, ... (default %s)' % DEFAULT_SUBNET)
     parser.add_argument('--boot-delay', type=float, default=0.0, metavar='SECONDS',
                         help='time a machine takes to boot before it listens (default 0)')
     parser.add_argument('--reboot-delay', type=float, default=1.0, metavar='SECONDS',
                         help='time a rebooting machine is away (reboot, upgrade, reset; default 1)')
+    parser.add_argument('--grace-period', type=float, default=10.0, metavar='SECONDS',
+                        help="how long a machine going down (reboot, shutdown, upgrade, reset) lets in-flight calls "
+                             "finish after its GOAWAY, as apid's graceful stop does (default 10)")
+    parser.add_argument('--bootstrap-delay', type=float, default=1.0, metavar='SECONDS',
+                        help='time after a configured boot until the container runtime is up; Bootstrap is '
+                             'refused ("bootstrap is not available yet") meanwhile (default 1)')
     parser.add_argument('--secrets', metavar='FILE',
                         help='Talos secrets bundle (talosctl gen secrets format) whose CAs the fleet uses '
                              '(default: a new bundle)')
@@ -55,7 +62,12 @@ def _add_fleet_options(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog='python -m simulator', description='talos-sim: emulated Talos machines')
     sub = parser.add_subparsers(dest='command', required=True)
-    _add_fleet_options(sub.add_parser('up', help='start a fleet in the background'))
+    up = sub.add_parser('up', help='start a fleet in the background')
+    _add_fleet_options(up)
+    up.add_argument('--bootstrap', action='store_true',
+                    help='then bootstrap etcd on the first control plane through the Talos API and wait until '
+                         'every machine runs (without it, configured control planes wait for a bootstrap, '
+                         'as on Talos)')
     serve = sub.add_parser('serve', help='run a fleet in the foreground (what `up` starts)')
     _add_fleet_options(serve)
     down = sub.add_parser('down', help='stop the fleet of a state directory')
@@ -69,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
                      ('fail-upgrade', "make the machine's next upgrade fail in the installer (exit code 1)"),
                      ('hold', 'keep the machine down after its next reboot (until ctl start)')):
         ctl_sub.add_parser(op, help=text).add_argument('machine', help='machine name, hostname or address')
+    time_sync = ctl_sub.add_parser('time-sync', help="hold a machine's time sync off, or let it sync again")
+    time_sync.add_argument('machine', help='machine name, hostname or address')
+    time_sync.add_argument('service', metavar='on|off', choices=('on', 'off'), help='off: time is not synced')
     for op, text in (('stop-service', 'stop a service of a machine, as if it crashed (etcd: its member stops)'),
                      ('start-service', 'start a stopped service of a machine again'),
                      ('extension-service', 'install an extension service ext-SERVICE on a machine')):
@@ -88,8 +103,14 @@ def _fleet_plan(args: argparse.Namespace) -> tuple[list[MachineSpec], TalosVersi
         raise CliError('--boot-delay must not be negative', 2)
     if args.reboot_delay < 0:
         raise CliError('--reboot-delay must not be negative', 2)
+    if args.grace_period < 0:
+        raise CliError('--grace-period must not be negative', 2)
+    if args.bootstrap_delay < 0:
+        raise CliError('--bootstrap-delay must not be negative', 2)
     if args.secrets:
         _load_secrets(args.secrets)  # fail before starting anything
+    if getattr(args, 'bootstrap', False) and args.maintenance:
+        raise CliError('--bootstrap needs configured machines: it cannot be combined with --maintenance', 2)
     return specs, version
 
 
@@ -105,7 +126,8 @@ def _load_secrets(path: str) -> dict:
 def _fleet_argv(args: argparse.Namespace) -> list[str]:
     argv = ['--state-dir', os.path.abspath(args.state_dir), '--controlplanes', str(args.controlplanes),
             '--workers', str(args.workers), '--talos-version', args.talos_version, '--subnet', args.subnet,
-            '--boot-delay', str(args.boot_delay), '--reboot-delay', str(args.reboot_delay)]
+            '--boot-delay', str(args.boot_delay), '--reboot-delay', str(args.reboot_delay),
+            '--bootstrap-delay', str(args.bootstrap_delay), '--grace-period', str(args.grace_period)]
     if args.secrets:
         argv += ['--secrets', os.path.abspath(args.secrets)]
     return argv + (['--maintenance'] if args.maintenance else [])
@@ -188,6 +210,8 @@ def cmd_up(args: argparse.Namespace) -> int:
             raise CliError('machines were not all accepting connections after %.0f s; end of %s:\n%s'
                            % (UP_TIMEOUT + args.boot_delay, state.log_file, _log_tail(state)))
         time.sleep(0.1)
+    if args.bootstrap:
+        _bootstrap(state, specs, proc.pid)
     for spec in specs:
         print('%-16s %-14s %s:%d' % (spec.name, spec.machine_type, spec.address, API_PORT))
     if not args.maintenance:
@@ -195,6 +219,18 @@ def cmd_up(args: argparse.Namespace) -> int:
     print('fleet running (pid %d, Talos %s%s); stop it with: python -m simulator down --state-dir %s'
           % (proc.pid, version.tag, ', maintenance mode' if args.maintenance else '', args.state_dir))
     return 0
+
+
+def _bootstrap(state: StateDir, specs: list[MachineSpec], pid: int) -> None:
+    from simulator import operator  # pylint: disable=import-outside-toplevel  # gRPC imports only when asked
+
+    first = next(spec.address for spec in specs if spec.machine_type == 'controlplane')
+    try:
+        asyncio.run(operator.bootstrap(state.talosconfig, first, [spec.address for spec in specs], UP_TIMEOUT))
+    except RuntimeError as exc:
+        _terminate(pid)
+        _remove(state.pid_file)
+        raise CliError('%s; end of %s:\n%s' % (exc, state.log_file, _log_tail(state))) from None
 
 
 def _terminate(pid: int, grace: float = DOWN_GRACE) -> None:
@@ -257,10 +293,12 @@ def cmd_ctl(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     # pylint: disable-next=import-outside-toplevel  # heavy imports only here
-    from simulator import daemon, lifecycle, secrets
+    from simulator import daemon, lifecycle, secrets, services, transport
 
     specs, version = _fleet_plan(args)
     lifecycle.configure(reboot_delay=args.reboot_delay)
+    transport.configure(grace_period=args.grace_period)
+    services.configure(bootstrap_delay=args.bootstrap_delay)
     if args.secrets:
         secrets.use_bundle(_load_secrets(args.secrets))
     return daemon.serve(StateDir(args.state_dir), specs, version, args.maintenance, args.boot_delay)

@@ -14,11 +14,10 @@ import base64
 import logging
 from typing import TYPE_CHECKING, Optional
 
-from ansible_collections.talos.linux.plugins.module_utils._machineconfig import documents, validate
-from ansible_collections.talos.linux.plugins.module_utils._pki import CertAndKey
-from ansible_collections.talos.linux.plugins.module_utils._tls import server_context
-
 from simulator import etcd, secrets
+from simulator.config import documents, validate
+from simulator.pki import CertAndKey
+from simulator.tls import server_context
 from simulator.proxy import Proxy
 
 if TYPE_CHECKING:
@@ -49,8 +48,7 @@ def hostname_of(config: documents.Config) -> Optional[str]:
 
 
 def type_of(config: documents.Config) -> Optional[str]:
-    kind = validate.machine_type(config)
-    return {'init': 'controlplane'}.get(kind or '', kind) if kind in validate.MACHINE_TYPES else None
+    return validate.machine_type(config)
 
 
 def _ca_pair(config: documents.Config) -> tuple[bytes, bytes]:

@@ -95,6 +95,19 @@ async def _extension_service(fleet: Fleet, request: dict[str, Any]) -> dict[str,
     return {'machine': machine.describe(), 'service': service_id}
 
 
+@operation('time-sync')
+async def _time_sync(fleet: Fleet, request: dict[str, Any]) -> dict[str, Any]:
+    """Hold the machine's time sync off (``off``) or let it sync again (``on``): readiness and Bootstrap see it."""
+    from simulator.readiness import hold_time_sync  # pylint: disable=import-outside-toplevel  # after lifecycle
+
+    machine = fleet.find(str(request.get('machine', '')))
+    state = str(request.get('service', ''))
+    if state not in ('on', 'off'):
+        raise ValueError('time-sync takes on or off, not %r' % state)
+    hold_time_sync(machine, state == 'off')
+    return {'machine': machine.describe(), 'time_synced': state == 'on'}
+
+
 async def handle(fleet: Fleet, line: bytes) -> dict[str, Any]:
     try:
         request = json.loads(line)

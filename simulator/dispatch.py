@@ -100,11 +100,16 @@ class Dispatcher:
             if not method.path.startswith(_ONE2MANY_PREFIXES):
                 raise GRPCError(Status.INVALID_ARGUMENT,
                                 'one-2-many proxying is not supported for method %s' % method.path)
+            # apid still aggregates `nodes` calls at v1.13.9 and v1.14.0-rc.1 (1.14 only logs the deprecation,
+            # director.go:Router.Director); talos-sim does not, and says so instead of answering differently.
             raise GRPCError(Status.INVALID_ARGUMENT,
                             'talos-sim does not emulate one-2-many proxying ("nodes" metadata, deprecated); '
                             'send one call per node with "node"')
-        if not node or self.machine.is_local_target(str(node[0])):
+        if not node:
             return None
+        # Even a `node` naming this machine is forwarded, through a new mTLS connection to itself: apid
+        # serves locally only when it has no client TLS config (forwarding disabled), which a configured
+        # machine always has (internal/app/apid/pkg/director/director.go:Router.Director @ v1.13.9).
         return str(node[0])
 
     async def _serve_locally(self, method: api.RpcMethod, stream: 'Stream', roles: frozenset[str]) -> None:

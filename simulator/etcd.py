@@ -29,6 +29,8 @@ import time
 from typing import TYPE_CHECKING, Optional
 
 from simulator.etcd_gateway import EtcdError, Gateway
+from simulator.readiness import time_synced
+from simulator.services import services_of
 
 if TYPE_CHECKING:
     from simulator.machine import Machine
@@ -39,6 +41,7 @@ CLIENT_PORT = 2379
 PEER_PORT = 2380
 JOIN_INTERVAL = 1.0  # Talos retries every 3 s; shorter keeps tests quick
 PROMOTE_INTERVAL = 0.5
+DEPENDENCY_POLL = 0.1
 RESTART_DELAY = 5.0
 STOP_GRACE = 10.0
 ETCD = shutil.which('etcd') or '/usr/bin/etcd'
@@ -145,6 +148,9 @@ class EtcdMember:
         try:
             while not self.machine.configured:  # a machine in maintenance runs no etcd
                 await asyncio.sleep(JOIN_INTERVAL)
+            # etcd depends on CRI and waits for time sync (system/services/etcd.go:Etcd.DependsOn, Condition @ v1.13.9)
+            while not (services_of(self.machine).cri_up and time_synced(self.machine)):
+                await asyncio.sleep(DEPENDENCY_POLL)
             if bootstrap:
                 if recover:
                     await self._restore(skip_hash_check)

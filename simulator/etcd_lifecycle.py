@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, talos.linux contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""etcd's part in machined's sequences: the legacy Upgrade's etcd checks and the reset's leaveEtcd/wipe.
+"""etcd's part in machined's sequences: the legacy Upgrade's etcd checks, the reset's leaveEtcd and wipe.
 
 Registered into simulator.lifecycle's extension points when this module is imported.
 """
@@ -14,7 +14,7 @@ from grpclib.const import Status
 from grpclib.exceptions import GRPCError
 
 from simulator.etcd_gateway import EtcdError
-from simulator.lifecycle import RESET_HOOKS, UPGRADE_CHECKS
+from simulator.lifecycle import LEAVE_HOOKS, UPGRADE_CHECKS, WIPE_HOOKS, TaskFailed
 
 if TYPE_CHECKING:
     from simulator.machine import Machine
@@ -56,23 +56,38 @@ async def validate_for_upgrade(machine: 'Machine', request: Any) -> None:
                           % (entry['id'], exc.message)) from None
 
 
-async def leave_and_wipe(machine: 'Machine', graceful: bool) -> None:
-    """Reset: a graceful reset leaves the etcd cluster first; the EPHEMERAL wipe forgets the member's data."""
+async def leave_etcd(machine: 'Machine') -> None:
+    """A graceful reset's leaveEtcd task: nothing to do without data or a running service; else remove the
+    local member (etcd's own refusal fails the task: the last member cannot be removed), then stop the
+    service and delete its data (v1alpha1_sequencer_tasks.go:LeaveEtcd, internal/pkg/etcd/etcd.go:LeaveCluster
+    @ v1.13.9)."""
     member = machine.etcd
-    if member is None:
+    if member is None or not member.has_data or not member.process_running:
         return
-    if graceful:
-        for peer in member.running_peers():
-            try:
-                for entry in await peer.gateway.members():
-                    if entry['name'] == member.name or entry['peer_urls'] == [member.peer_url]:
-                        await peer.gateway.remove(entry['id'])
-                break
-            except EtcdError as exc:
-                log.info('%s: leaving etcd: %s', machine.name, exc.message)
+    try:
+        member_id = (await member.gateway.status())['member_id']
+    except EtcdError as exc:
+        raise TaskFailed('failed to leave cluster: %s' % exc.message) from None
+    try:
+        await member.gateway.remove(member_id)
+    except EtcdError as exc:
+        if 'member not found' not in exc.message:  # already removed: nothing to do
+            raise TaskFailed('failed to leave cluster: failed to remove member %d: %s'
+                             % (member_id, exc.message)) from None
+    await member.leave()
+
+
+async def wipe(machine: 'Machine', wiped: frozenset[str]) -> None:
+    """etcd's data lives on EPHEMERAL (/var/lib/etcd): only a reset that wipes it loses the data; a member
+    that did not leave stays in the cluster's member list (v1alpha1_sequencer_tasks.go:ResetSystemDisk,
+    ResetSystemDiskSpec @ v1.13.9)."""
+    member = machine.etcd
+    if member is None or 'EPHEMERAL' not in wiped:
+        return
     await member.stop()
     member.wipe()
 
 
 UPGRADE_CHECKS.append(validate_for_upgrade)
-RESET_HOOKS.append(leave_and_wipe)
+LEAVE_HOOKS.append(leave_etcd)
+WIPE_HOOKS.append(wipe)

@@ -12,6 +12,13 @@ talos-sim runs no Kubernetes. Its Kubernetes checks (10-16) stand on the Talos s
 node is registered when its kubelet runs, ready when its kubelet is healthy, and the control
 plane static pods run on a control plane whose kubelet runs; so they pass whenever the Talos side
 is healthy. Error texts follow Talos's where they exist.
+
+As in Talos, the Kubernetes checks first fetch a kubeconfig through the local Talos API with the
+*caller's* roles (internal/app/machined/internal/server/v1alpha1/v1alpha1_cluster.go:Server.HealthCheck
+and pkg/cluster/kubernetes.go:KubernetesClient.Kubeconfig @ v1.13.9): Kubeconfig is os:admin only, so
+an os:reader or os:operator caller sees them fail with PermissionDenied "not authorized" until the
+deadline. Without a Kubernetes API (no healthy etcd anywhere: simulator.readiness) they fail with the
+connection refused of the cluster endpoint.
 """
 
 from __future__ import annotations
@@ -21,7 +28,9 @@ from urllib.parse import urlsplit
 
 from simulator.etcd_gateway import EtcdError
 from simulator.lifecycle import lifecycle_of
-from simulator.resources import MACHINE_STAGES
+from simulator.rbac import Authorizer
+from simulator.readiness import kubernetes_api_up
+from simulator.resources import KUBE_API_PORT, MACHINE_STAGES
 from simulator.services import services_of
 
 if TYPE_CHECKING:
@@ -34,10 +43,12 @@ STATIC_PODS = ('kube-apiserver', 'kube-controller-manager', 'kube-scheduler')
 class ClusterView:
     """The cluster as the check sees it: node addresses by type and the machine behind each address."""
 
-    def __init__(self, local: 'Machine', controlplanes: list[str], workers: list[str]) -> None:
+    def __init__(self, local: 'Machine', controlplanes: list[str], workers: list[str],
+                 roles: frozenset[str] = frozenset({'os:admin'})) -> None:
         self.local = local
         self.controlplanes = controlplanes
         self.workers = workers
+        self.roles = roles  # the caller's: the local client the checks use carries them
 
     @property
     def nodes(self) -> list[str]:
@@ -183,6 +194,19 @@ async def booted(view: ClusterView) -> None:
             for stage in sorted(by_stage, key=MACHINE_STAGES.index)))
 
 
+KUBECONFIG_METHOD = '/machine.MachineService/Kubeconfig'
+
+
+def _kubernetes(view: ClusterView) -> None:
+    """What building the Kubernetes client does first: Kubeconfig with the caller's roles, then the API."""
+    if not Authorizer(view.local.version).allowed(KUBECONFIG_METHOD, view.roles):
+        raise AssertionError('rpc error: code = PermissionDenied desc = not authorized')
+    if not kubernetes_api_up(view.local):
+        endpoint = '%s:%d' % (view.controlplanes[0] if view.controlplanes else view.local.address, KUBE_API_PORT)
+        raise AssertionError('Get "https://%s/api/v1/nodes": dial tcp %s: connect: connection refused'
+                             % (endpoint, endpoint))
+
+
 def _kubelet(view: ClusterView, node: str) -> Optional[dict]:
     """The kubelet service of a node, None when the node or its kubelet is not there."""
     machine = view.machine(node)
@@ -203,12 +227,14 @@ def _kubelet_healthy(view: ClusterView, node: str) -> bool:
 
 
 async def k8s_nodes_reported(view: ClusterView) -> None:
+    _kubernetes(view)
     missing = [node for node in view.nodes if not _kubelet_running(view, node)]
     if missing:
         raise AssertionError("can't find expected node with IPs %s" % _quoted(missing))
 
 
 async def static_pods(view: ClusterView) -> None:
+    _kubernetes(view)
     for node in view.controlplanes:
         if not _kubelet_running(view, node):
             raise AssertionError('missing static pods on node %s: [%s]' % (node, ' '.join(
@@ -216,6 +242,7 @@ async def static_pods(view: ClusterView) -> None:
 
 
 async def control_plane_ready(view: ClusterView) -> None:
+    _kubernetes(view)
     ready = sum(1 for node in view.controlplanes if _kubelet_healthy(view, node))
     if ready != len(view.controlplanes):
         raise AssertionError('expected number of pods for kube-apiserver to be %d, got %d'
@@ -223,24 +250,27 @@ async def control_plane_ready(view: ClusterView) -> None:
 
 
 async def k8s_nodes_ready(view: ClusterView) -> None:
+    _kubernetes(view)
     not_ready = [node for node in view.nodes if not _kubelet_healthy(view, node)]
     if not_ready:
         raise AssertionError('some nodes are not ready: [%s]' % ' '.join(not_ready))
 
 
 async def kube_proxy_ready(view: ClusterView) -> None:
+    _kubernetes(view)
     ready = sum(1 for node in view.nodes if _kubelet_healthy(view, node))
     if ready != len(view.nodes):
         raise AssertionError('expected number ready for kube-proxy to be %d, got %d' % (len(view.nodes), ready))
 
 
 async def coredns_ready(view: ClusterView) -> None:
+    _kubernetes(view)
     if not any(_kubelet_healthy(view, node) for node in view.nodes):
         raise AssertionError('no ready pods found for namespace "kube-system" and label selector "k8s-app=kube-dns"')
 
 
 async def schedulable(view: ClusterView) -> None:
-    del view  # nothing cordons nodes in talos-sim
+    _kubernetes(view)  # nothing cordons nodes in talos-sim
 
 
 Check = Callable[[ClusterView], Awaitable[None]]

@@ -5,7 +5,8 @@
 Only references of the forms real Talos releases are published under resolve, and only for the
 Talos lines talos-sim emulates:
 
-* ``ghcr.io/siderolabs/installer:vX.Y.Z`` (no Image Factory schematic);
+* ``ghcr.io/siderolabs/installer:vX.Y.Z`` (no Image Factory schematic), up to 1.13 only: from 1.14 on it
+  is no longer published (hack/release.toml @ v1.14.0-rc.1), so pulling it fails like any missing image;
 * ``factory.talos.dev/{installer,metal-installer}[-secureboot]/<schematic>:vX.Y.Z`` (64-hex schematic ID).
 
 Anything else is "not found" at the registry, named in the error. A pulled image is also known by
@@ -72,7 +73,8 @@ def resolve(reference: str) -> InstallerImage:
             version = parse(match.group('tag'))
         except ValueError:
             version = None
-        if version is not None and version.tag == match.group('tag'):
+        published = version is not None and (match.re is _FACTORY or not version.at_least(1, 14))
+        if published and version.tag == match.group('tag'):
             return InstallerImage(version, match.groupdict().get('schematic'), ref)
     raise ImageNotFound('failed to resolve reference "%s": %s: not found' % (reference, reference))
 
@@ -87,6 +89,40 @@ def layers(image: InstallerImage) -> list[tuple[str, int]]:
     seed = hashlib.sha256(image.reference.encode()).digest()
     return [('sha256:' + hashlib.sha256(seed + bytes([index])).hexdigest(), 1 << (20 + index * 3))
             for index in range(2)]
+
+
+# Per target line: oldest host release it upgrades from, first host release too new to downgrade from
+# (pkg/machinery/compatibility/talos11{2,3,4,5}/talos11*.go:MinimumHostUpgradeVersion, MaximumHostDowngradeVersion
+# @ main).
+_HOST_RANGE = {12: ((1, 10, 0), (1, 14, 0)), 13: ((1, 11, 0), (1, 15, 0)), 14: ((1, 12, 0), (1, 16, 0)),
+               15: ((1, 13, 0), (1, 17, 0))}
+EXIT_ENVIRONMENT = 4  # pkg/installer/exitcode/exitcode.go:Resolve @ v1.14.0-rc.1 (1.13 and older: always 1)
+
+
+def preflight(host: TalosVersion, target: TalosVersion) -> Optional[str]:
+    """The upgrade installer's pre-flight check of the host version; its error, or None
+    (cmd/installer/pkg/install/preflight.go:talosVersion, pkg/machinery/compatibility/talos_version.go:UpgradeableFrom
+    @ v1.14.0-rc.1; versions print without the leading v, as semver does)."""
+    oldest, too_new = _HOST_RANGE[target.minor]
+    core = (host.major, host.minor, host.patch)
+    host_text, target_text = host.tag[1:], target.tag[1:]
+    if core < oldest:
+        return 'host version %s is too old to upgrade to Talos %s' % (host_text, target_text)
+    if core >= too_new:
+        return 'host version %s is too new to downgrade to Talos %s' % (host_text, target_text)
+    return None
+
+
+def run(host: TalosVersion, current: InstallerImage, target: InstallerImage, fail: bool) -> tuple[list[str], int]:
+    """(lines, exit code) of an upgrade installer run on a host running ``host``."""
+    lines = ['running pre-flight checks', 'host Talos version: %s' % host.tag]
+    refused = preflight(host, target.version)
+    if refused is not None:
+        code = EXIT_ENVIRONMENT if target.version.at_least(1, 14) else 1
+        return lines + ['pre-flight checks failed: %s' % refused], code
+    lines.append('all pre-flight checks successful')
+    lines += upgrade_output(current, target, fail)
+    return lines, 1 if fail else 0
 
 
 def upgrade_output(current: InstallerImage, target: InstallerImage, fail: bool) -> list[str]:

@@ -18,9 +18,8 @@ from typing import Any
 
 import yaml
 
-from ansible_collections.talos.linux.plugins.module_utils._pki import CertAndKey, issue_certificate
-
 from simulator import goyaml
+from simulator.pki import CertAndKey, issue_certificate
 
 ADMIN_CERT_LIFETIME = datetime.timedelta(days=365)
 

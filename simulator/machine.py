@@ -12,13 +12,12 @@ import time
 import uuid
 from typing import Any, Awaitable, Callable, Optional
 
-from ansible_collections.talos.linux.plugins.module_utils._pki import CertAndKey
-from ansible_collections.talos.linux.plugins.module_utils._tls import server_context
-
 from simulator import secrets
 from simulator.dispatch import Dispatcher
+from simulator.pki import CertAndKey
 from simulator.plan import API_PORT, MachineSpec
 from simulator.proxy import Proxy
+from simulator.tls import server_context
 from simulator.transport import SimServer
 from simulator.versions import TalosVersion
 
@@ -100,9 +99,6 @@ class Machine:
             return 'stopped'
         return 'running' if self.configured else 'maintenance'
 
-    def is_local_target(self, target: str) -> bool:
-        return target in (self.address, self.hostname)
-
     async def start(self) -> None:
         """Boot: wait the boot delay, get a new boot ID, listen on ADDRESS:50000."""
         async with self._lock:
@@ -123,8 +119,13 @@ class Machine:
                 await hook(self)
         self.on_change()
 
-    async def stop(self) -> None:
-        """Power off: close the listener and drop every connection (clients see refused/reset)."""
+    async def stop(self, graceful: bool = False) -> None:
+        """Power off: close the listener and drop every connection (clients see refused/reset).
+
+        ``graceful``: machined's sequences stop apid first, and apid stops its gRPC server gracefully
+        (StopAllServices in internal/app/machined/pkg/runtime/v1alpha1/v1alpha1_sequencer_tasks.go, then
+        internal/app/apid/service.go:runService @ v1.13.9): GOAWAY, in-flight calls finish within the grace period.
+        """
         async with self._lock:
             if not self.running:
                 return
@@ -132,7 +133,10 @@ class Machine:
                 await hook(self)
             self.running = False
             if self._server is not None:
-                await self._server.drop()
+                if graceful:
+                    await self._server.graceful_stop()
+                else:
+                    await self._server.drop()
                 self._server = None
             await self.proxy.close()
             log.info('%s: stopped', self.name)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import ipaddress
 import logging
 import socket
 import ssl
@@ -21,11 +22,10 @@ from grpclib.client import Channel
 from grpclib.const import Cardinality, Status
 from grpclib.exceptions import GRPCError, StreamTerminatedError
 
-from ansible_collections.talos.linux.plugins.module_utils._tls import client_context
-
 from simulator.api import RpcMethod
 from simulator.plan import API_PORT
 from simulator.rbac import ROLE_METADATA_KEY
+from simulator.tls import client_context
 
 if TYPE_CHECKING:
     from grpclib.server import Stream
@@ -49,7 +49,7 @@ _CONNECT_ERRORS = {
 
 def dial_error(target: str, host: str, exc: BaseException) -> GRPCError:
     """UNAVAILABLE with grpc-go's wording for a backend that can't be reached."""
-    address = '%s:%d' % (host, API_PORT)
+    address = ('[%s]:%d' if ':' in host else '%s:%d') % (host, API_PORT)
     if isinstance(exc, ssl.SSLCertVerificationError):
         detail = ('transport: authentication handshake failed: tls: failed to verify certificate: '
                   'x509: certificate signed by unknown authority')
@@ -63,6 +63,50 @@ def dial_error(target: str, host: str, exc: BaseException) -> GRPCError:
         text = _CONNECT_ERRORS.get(getattr(exc, 'errno', None) or -1, str(exc) or type(exc).__name__)
         detail = 'transport: Error while dialing: dial tcp %s: %s' % (address, text)
     return GRPCError(Status.UNAVAILABLE, 'connection error: desc = "%s"' % detail)
+
+
+def _is_ip(text: str) -> bool:
+    """Go's net.ParseIP accepting ``text`` (no zone suffix)."""
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return '%' not in text
+
+
+def address_contains_port(addr: str) -> bool:
+    """The siderolabs/net v0.4.0 ``AddressContainsPort`` heuristic apid rejects targets with."""
+    if ':' not in addr:
+        return False
+    if _is_ip(addr.strip('[]')):
+        return False
+    last = addr.rsplit(':', 1)[1]
+    if _is_ip(addr[:len(addr) - len(last) - 1].strip('[]')):
+        return True
+    return addr.count(':') == 1  # host:port; more colons is something else
+
+
+def go_quote(text: str) -> str:
+    """Go's %q of a string (strconv.Quote), for the printable and common control characters."""
+    escapes = {'"': '\\"', '\\': '\\\\', '\a': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n',
+               '\r': '\\r', '\t': '\\t', '\v': '\\v'}
+    out = []
+    for char in text:
+        if char in escapes:
+            out.append(escapes[char])
+        elif not char.isprintable():
+            out.append('\\x%02x' % ord(char) if ord(char) < 0x80 else '\\u%04x' % ord(char))
+        else:
+            out.append(char)
+    return '"%s"' % ''.join(out)
+
+
+def check_target(target: str) -> None:
+    """apid refuses an empty target or one with a port before dialing anything
+    (``internal/app/apid/pkg/backend/apid.go:NewAPID``, surfaced as Internal by
+    ``internal/app/apid/pkg/director/director.go:Router.singleDirector`` @ v1.13.9 and v1.14.0-rc.1)."""
+    if not target or address_contains_port(target):
+        raise GRPCError(Status.INTERNAL, 'invalid target %s' % go_quote(target))
 
 
 def forwarded_metadata(incoming: Iterable[tuple[str, object]], roles: Iterable[str],
@@ -100,7 +144,9 @@ class Proxy:
             channel.close()
 
     async def forward(self, target: str, method: RpcMethod, stream: 'Stream', roles: frozenset[str]) -> None:
-        host = self.machine.resolve(target)
+        check_target(target)
+        # apid dials net.FormatAddress(target):50000, brackets dropped around an IP (backend/apid.go:GetConnection).
+        host = self.machine.resolve(target.strip('[]'))
         metadata = forwarded_metadata(stream.metadata.items() if stream.metadata else (), roles,
                                       '%s:%d' % (self.machine.address, API_PORT))
         log.info('%s: %s -> node %s (%s)', self.machine.name, method.path, target, host)

@@ -12,6 +12,7 @@ from ansible_collections.talos.linux.plugins.module_utils._api.resource.definiti
 
 from simulator.api import cluster_pb2, common_pb2, config_pb2, meta_pb2, network_pb2, resource_pb2, runtime_pb2
 from simulator.lifecycle import lifecycle_of
+from simulator.readiness import readiness
 from simulator.services import services_of
 
 if TYPE_CHECKING:
@@ -240,11 +241,13 @@ def machine_resources(machine: 'Machine') -> list[Resource]:
     """Everything the machine serves through COSI right now."""
     booted = machine.booted_at
     lifecycle = lifecycle_of(machine)
-    unmet = [{'name': item['name'], 'reason': item['reason']} for item in lifecycle.unmet]
-    status_spec = {'stage': lifecycle.stage, 'status': {'ready': lifecycle.ready, 'unmetConditions': unmet}}
+    # Readiness is computed now from the machine's state, as MachineStatusController recomputes it on every
+    # change of its inputs (simulator.readiness).
+    ready, unmet = readiness(machine, lifecycle.stage)
+    status_spec = {'stage': lifecycle.stage, 'status': {'ready': ready, 'unmetConditions': unmet}}
     status_proto = runtime_pb2.MachineStatusSpec(
         stage=MACHINE_STAGES.index(lifecycle.stage), status=runtime_pb2.MachineStatusStatus(
-            ready=lifecycle.ready, unmet_conditions=[runtime_pb2.UnmetCondition(**item) for item in unmet]),
+            ready=ready, unmet_conditions=[runtime_pb2.UnmetCondition(**item) for item in unmet]),
     ).SerializeToString()
     out = _meta_resources(booted)
     out += [

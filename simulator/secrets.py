@@ -3,19 +3,22 @@
 """Talos-shaped key material and configuration for a fleet: OS CA, apid and client certificates,
 talosconfig and a per-machine v1alpha1 machine config.
 
-The fleet's CAs and tokens come from a Talos secrets bundle: one made by the collection's own
-generator, or the one given with ``--secrets`` (so that clients built from it are trusted)."""
+The fleet's CAs and tokens come from a Talos secrets bundle: one talos-sim makes (``simulator.config.bundle``,
+as ``talosctl gen secrets`` does), or the one given with ``--secrets`` (so that clients built from it are
+trusted). apid's certificates: ``internal/app/machined/pkg/controllers/secrets/api.go:generateControlPlane
+@ v1.13.9`` (server: CN and SANs from the node's addresses and hostname, ExtKeyUsage ServerAuth; client:
+O=os:impersonator, ExtKeyUsage ClientAuth); talosconfig client certificates:
+``pkg/machinery/config/generate/secrets/ca.go:NewAdminCertificateAndKey @ v1.13.9`` (roles as O, ClientAuth)."""
 
 from __future__ import annotations
 
 import base64
 from typing import Any, NamedTuple, Optional, Sequence
 
-from ansible_collections.talos.linux.plugins.module_utils._machineconfig import generate, patch
-from ansible_collections.talos.linux.plugins.module_utils._machineconfig import secrets as bundles
-from ansible_collections.talos.linux.plugins.module_utils._pki import CertAndKey, generate_ca, issue_certificate
-
 from simulator import goyaml
+from simulator.config import bundle as bundles
+from simulator.config.generate import machine_config as generated_config
+from simulator.pki import CertAndKey, generate_ca, issue_certificate
 from simulator.rbac import ADMIN, IMPERSONATOR, READER
 
 CLUSTER_NAME = 'talos-sim'
@@ -42,9 +45,7 @@ _GIVEN_BUNDLE: Optional[dict[str, Any]] = None
 
 def load_bundle(path: str) -> dict[str, Any]:
     """A validated Talos secrets bundle (``talosctl gen secrets`` format); ValueError names what is wrong."""
-    bundle = bundles.load(path)
-    bundles.validate(bundle)
-    return bundle
+    return bundles.load(path)
 
 
 def use_bundle(bundle: Optional[dict[str, Any]]) -> None:
@@ -75,7 +76,7 @@ def fleet_secrets_from_bundle(bundle: dict[str, Any]) -> FleetSecrets:
 
 
 def generate_fleet_secrets() -> FleetSecrets:
-    """The bundle given with ``--secrets``, else a new one made by the collection's own generator."""
+    """The bundle given with ``--secrets``, else a new one."""
     return fleet_secrets_from_bundle(_GIVEN_BUNDLE if _GIVEN_BUNDLE is not None else bundles.generate())
 
 
@@ -127,11 +128,6 @@ def talosconfig(ca: CertAndKey, endpoints: Sequence[str], nodes: Sequence[str]) 
 
 def machine_config(fleet: FleetSecrets, machine_type: str, hostname: str, endpoint: str,
                    talos_version: str = 'v1.14.0') -> str:
-    """The config ``talosctl gen config`` makes for this machine (the collection's own generator), with its
-    hostname set, for the version contract of the emulated Talos version."""
-    contract = '.'.join(talos_version.split('.')[:2])
-    config = generate.generate(fleet.bundle, CLUSTER_NAME, endpoint, machine_type, KUBERNETES_VERSION,
-                               talos_version=contract).encode()
-    hostname_patch = {'apiVersion': 'v1alpha1', 'kind': 'HostnameConfig', 'auto': {'$patch': 'delete'},
-                      'hostname': hostname}
-    return patch.apply_patches(config, [hostname_patch])
+    """The config ``talosctl gen config`` makes for this machine at the emulated version's contract, with its
+    hostname set."""
+    return generated_config(fleet.bundle, machine_type, hostname, endpoint, CLUSTER_NAME, talos_version)

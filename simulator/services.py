@@ -17,10 +17,18 @@ Faults (``ctl stop-service``/``start-service``) stop or start any service, etcd 
 member stops), as if it had crashed or been brought back; a stopped service stays stopped until
 started again or the machine reboots. ``ctl extension-service`` installs an extension service
 (kept across reboots).
+
+The container runtime is not up at once: on a configured boot ``cri`` (and ``kubelet``, which needs it)
+stay ``Preparing`` for ``CRI_DELAY`` seconds (``up --bootstrap-delay``), as machined starts CRI in the
+boot sequence's ``startAllServices`` after the machine is up
+(internal/app/machined/pkg/runtime/v1alpha1/v1alpha1_sequencer_tasks.go:StartAllServices @ v1.13.9).
+Bootstrap is refused meanwhile (simulator.readiness). etcd's health is probed periodically while the
+machine runs, as machined's service health checker does, so that readiness reads a current value.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 import weakref
 from dataclasses import dataclass, field
@@ -36,8 +44,11 @@ if TYPE_CHECKING:
 ETCD = 'etcd'
 KUBELET = 'kubelet'
 EXTENSION_PREFIX = 'ext-'
+CRI = 'cri'
 HEALTH_TIMEOUT = 1.0
 ETCD_HEALTH_TTL = 1.0  # seconds a probed etcd health is reused
+CRI_DELAY = 1.0  # seconds after a configured boot until CRI is up (``up --bootstrap-delay``)
+_NEEDS_CRI = (CRI, KUBELET)  # services that wait for the container runtime
 
 # Services by machine kind (Talos 1.12-1.14 on metal); maintenance runs no Kubernetes or etcd.
 _MAINTENANCE = ('apid', 'auditd', 'containerd', 'machined', 'syslogd', 'udevd')
@@ -47,6 +58,13 @@ _HEALTH_CHECKED = frozenset(('apid', 'containerd', 'cri', ETCD, KUBELET, 'machin
 
 _TABLES: 'weakref.WeakKeyDictionary[Machine, ServiceTable]' = weakref.WeakKeyDictionary()
 _PIDS = iter(range(1200, 1 << 22))
+
+
+def configure(bootstrap_delay: Optional[float] = None) -> None:
+    """Fleet-wide settings from the command line."""
+    global CRI_DELAY  # pylint: disable=global-statement  # set once at start-up
+    if bootstrap_delay is not None:
+        CRI_DELAY = bootstrap_delay
 
 
 class ServiceError(Exception):
@@ -79,10 +97,16 @@ class SimService:
         self.events.append((message, state, time.time() if when is None else when))
         del self.events[:-30]
 
+    def begin(self, when: Optional[float] = None) -> None:
+        """The start up to the pre state (where a service waits for what it depends on)."""
+        for state, message in (('Starting', 'Starting service'), ('Preparing', 'Running pre state')):
+            self.record(state, message, when)
+
     def start(self, when: Optional[float] = None) -> None:
+        if self.state != 'Preparing':
+            self.begin(when)
         started = 'Started task %s (PID %d) for container %s' % (self.id, next(_PIDS), self.id)
-        for state, message in (('Starting', 'Starting service'), ('Preparing', 'Running pre state'),
-                               ('Preparing', 'Creating service runner'), ('Running', started)):
+        for state, message in (('Preparing', 'Creating service runner'), ('Running', started)):
             self.record(state, message, when)
         moment = time.time() if when is None else when
         if self.id in _HEALTH_CHECKED or self.id.startswith(EXTENSION_PREFIX):
@@ -111,12 +135,16 @@ class ServiceTable:
         self.services: dict[str, SimService] = {}
         self.extensions: list[str] = []  # extension service IDs, installed in the image: kept across boots
         self._etcd_health: tuple[float, Health] = (0.0, Health())
+        self.cri_due = 0.0  # when the waiting CRI-dependent services of this boot start
+        self._waiting: list[str] = []
+        self._prober: Optional[asyncio.Future] = None
 
     def sync(self) -> None:
         """A new boot (or a configuration change) starts the services afresh."""
         machine = self.machine
         kind = (machine.configured, machine.planned_type)
         if self.boot_id == (machine.boot_id, kind):
+            self._catch_up()
             return
         self.boot_id = (machine.boot_id, kind)  # type: ignore[assignment]
         if not machine.configured:
@@ -124,12 +152,61 @@ class ServiceTable:
         else:
             ids = _CONTROLPLANE if machine.planned_type == 'controlplane' else _WORKER
         self.services = {}
+        self._waiting = []
+        self.cri_due = machine.booted_at + (CRI_DELAY if machine.configured else 0.0)
         for service_id in list(ids) + self.extensions:
             if service_id == ETCD:
                 continue
             service = SimService(service_id)
-            service.start(machine.booted_at)
+            if service_id in _NEEDS_CRI and machine.configured:
+                service.begin(machine.booted_at)
+                self._waiting.append(service_id)
+            else:
+                service.start(machine.booted_at)
             self.services[service_id] = service
+        self._catch_up()
+        self._start_prober()
+
+    def _catch_up(self) -> None:
+        """Start the services that waited for CRI once its time has come (looked at whenever the table is read)."""
+        if not self._waiting or time.time() < self.cri_due:
+            return
+        waiting, self._waiting = self._waiting, []
+        for service_id in waiting:
+            service = self.services.get(service_id)
+            if service is not None and service.state == 'Preparing':
+                service.start(self.cri_due)
+                self._publish(service_id)
+
+    @property
+    def var_ready(self) -> bool:
+        """/var (EPHEMERAL) mounted: early in a configured boot, before CRI — modelled as halfway to CRI_DELAY."""
+        return self.machine.configured and time.time() >= self.machine.booted_at + CRI_DELAY / 2
+
+    @property
+    def cri_up(self) -> bool:
+        """CRI running (machined's IsBootstrapAllowed condition)."""
+        self._catch_up()
+        service = self.services.get(CRI)
+        return service is not None and service.running
+
+    def _start_prober(self) -> None:
+        """Probe etcd's health every ETCD_HEALTH_TTL seconds while this boot lasts (machined's health checker)."""
+        if self.etcd is None or (self._prober is not None and not self._prober.done()):
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._prober = loop.create_task(self._probe(self.machine.boot_id))
+
+    async def _probe(self, boot_id: str) -> None:
+        while self.machine.running and self.machine.boot_id == boot_id:
+            try:
+                await self.etcd_health()
+            except Exception:  # pylint: disable=broad-except  # a probe failure must not end the prober
+                pass
+            await asyncio.sleep(ETCD_HEALTH_TTL)
 
     @property
     def etcd(self) -> Any:

@@ -1,36 +1,84 @@
 # Copyright: (c) 2026, talos.linux contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""A grpclib Server that can drop its connections and checks client certificates like apid.
+"""apid's gRPC server on grpclib: TLS alerts, grpc-go's wire details, graceful and hard stops.
 
-grpclib's ``Server.close()`` stops listening and cancels handlers but leaves accepted connections
-open (Python 3.11's asyncio has no ``close_clients``); a stopped Talos machine must drop them, so
-connections are tracked here. apid (1.12+) also rejects client certificates whose ExtKeyUsage is not
-exactly ClientAuth during the handshake; Python's ssl has no hook for that, so the connection is
-aborted right after the handshake instead, before any request is read.
+* TLS: a rejected client certificate gets the alert Go sends (simulator.client_verify). asyncio's
+  SSLProtocol drops the alert OpenSSL wrote when the handshake fails (it never flushes it), so the
+  sim's connections use a subclass that sends it first.
+* grpc-go details: the response content-type mirrors the request's subtype (``application/grpc`` for
+  grpc-go clients; grpclib always answers ``application/grpc+proto``), and requests larger than
+  ``constants.GRPCMaxMessageSize`` (32 MiB) are RESOURCE_EXHAUSTED with grpc-go's wording.
+* Stops: ``drop()`` is the plug being pulled (listener closed, connections aborted); ``graceful_stop()``
+  is grpc-go's ``Server.GracefulStop`` (simulator.drain), bounded like Talos's ``ServerGracefulStop``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
+from asyncio import sslproto
 from typing import Any, Optional
 
-from cryptography import x509
-from cryptography.x509.oid import ExtendedKeyUsageOID
+from grpclib.const import Status
+from grpclib.encoding.proto import ProtoCodec, ProtoStatusDetailsCodec
+from grpclib.exceptions import GRPCError
 from grpclib.protocol import H2Protocol
 from grpclib.server import Handler, Server
+from h2.events import RequestReceived
+
+from simulator import client_verify
+from simulator.drain import Drain
 
 log = logging.getLogger(__name__)
 
+# pkg/machinery/constants/constants.go:GRPCMaxMessageSize @ v1.13.9, set with grpc.MaxRecvMsgSize on apid's
+# server (internal/app/apid/service.go:runService) and machined's (internal/app/machined/pkg/system/services/
+# machined.go:Main).
+MAX_RECV_MESSAGE_SIZE = 32 * 1024 * 1024
+# apid and machined give GracefulStop 10 s, then Stop (internal/app/apid/service.go:runService and
+# pkg/grpc/factory/factory.go:ServerGracefulStop @ v1.13.9); `up --grace-period` overrides it.
+GRACEFUL_STOP_TIMEOUT = 10.0
+GRPC_CONTENT_TYPE = 'application/grpc'
 
-def client_ext_key_usage_ok(cert_der: bytes) -> bool:
-    """True when the leaf's ExtKeyUsage is exactly [ClientAuth], as apid requires."""
-    try:
-        cert = x509.load_der_x509_certificate(cert_der)
-        usage = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
-    except (ValueError, x509.ExtensionNotFound):
-        return False
-    return list(usage) == [ExtendedKeyUsageOID.CLIENT_AUTH]
+
+def configure(grace_period: Optional[float] = None) -> None:
+    global GRACEFUL_STOP_TIMEOUT  # pylint: disable=global-statement  # set once at start-up
+    if grace_period is not None:
+        GRACEFUL_STOP_TIMEOUT = grace_period
+
+
+class _GoLimitsCodec(ProtoCodec):
+    """grpc-go's receive limit (rpc_util.go:recvMsg): the status a too large request gets."""
+
+    def decode(self, data: bytes, message_type: Any) -> Any:
+        if len(data) > MAX_RECV_MESSAGE_SIZE:
+            raise GRPCError(Status.RESOURCE_EXHAUSTED, 'grpc: received message larger than max (%d vs. %d)'
+                            % (len(data), MAX_RECV_MESSAGE_SIZE))
+        return super().decode(data, message_type)
+
+
+def _response_content_type(request_content_type: str) -> str:
+    # grpc-go answers with the request's subtype (internal/transport/http2_server.go:operateHeaders,
+    # grpcutil.ContentType): "application/grpc" stays bare, "application/grpc+proto" keeps "+proto".
+    _base, _, subtype = request_content_type.partition('+')
+    return GRPC_CONTENT_TYPE + ('+' + subtype if subtype else '')
+
+
+class _AlertingSSLProtocol(sslproto.SSLProtocol):
+    """asyncio's server-side TLS, but a failed handshake still sends OpenSSL's alert to the peer."""
+
+    def _on_handshake_complete(self, handshake_exc: Optional[BaseException]) -> None:
+        if handshake_exc is not None:
+            self._process_outgoing()  # the alert record is in the outgoing BIO; asyncio would discard it
+            log.info('TLS handshake with a client failed: %s', getattr(handshake_exc, 'reason', handshake_exc))
+        super()._on_handshake_complete(handshake_exc)
+
+    def _fatal_error(self, exc: BaseException, message: str = 'Fatal error on transport') -> None:
+        if isinstance(exc, ssl.SSLError) and self._transport is not None:
+            self._transport._force_close(exc)  # pylint: disable=protected-access  # logged above, not an error
+            return
+        super()._fatal_error(exc, message)
 
 
 class _TrackedProtocol(H2Protocol):
@@ -38,20 +86,45 @@ class _TrackedProtocol(H2Protocol):
         super().__init__(*args)
         self._owner = owner
         self._transport: Optional[asyncio.BaseTransport] = None
+        self._content_types: dict[int, str] = {}
+        self.drain: Optional[Drain] = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
         self._transport = transport
         self._owner.connections.add(self)
+        self.drain = Drain(self.connection, self.processor, transport)
+        accept = self.processor.processors[RequestReceived]
+        self.processor.processors[RequestReceived] = lambda event: self._on_request(event, accept)
+        h2_connection = self.connection._connection  # pylint: disable=protected-access  # grpclib 0.4.x
+        send_headers = h2_connection.send_headers
+        h2_connection.send_headers = lambda stream_id, headers, *args, **kwargs: send_headers(
+            stream_id, self._go_headers(stream_id, headers), *args, **kwargs)
         if self._owner.check_client_eku:
             ssl_object = transport.get_extra_info('ssl_object')
             der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
-            if not der or not client_ext_key_usage_ok(der):
+            if not der or not client_verify.ext_key_usage_ok(der):
                 log.info('rejecting client: certificate is missing the client auth extended key usage')
                 transport.abort()
 
+    def _on_request(self, event: RequestReceived, accept: Any) -> None:
+        assert self.drain is not None
+        if not self.drain.accepts(event.stream_id):
+            return
+        self._content_types[event.stream_id] = dict(event.headers).get('content-type', GRPC_CONTENT_TYPE)
+        accept(event)
+
+    def _go_headers(self, stream_id: int, headers: list) -> list:
+        request_type = self._content_types.get(stream_id)
+        if request_type is None:
+            return headers
+        wanted = _response_content_type(request_type)
+        return [(k, wanted) if k == 'content-type' else (k, v) for k, v in headers]
+
     def connection_lost(self, exc: Optional[BaseException]) -> None:
         self._owner.connections.discard(self)
+        if self.drain is not None:
+            self.drain.lost()
         super().connection_lost(exc)
 
     def abort(self) -> None:
@@ -60,19 +133,33 @@ class _TrackedProtocol(H2Protocol):
 
 
 class SimServer(Server):
-    """grpclib Server whose ``drop()`` also aborts every accepted connection."""
+    """grpclib Server with apid's TLS alerts, grpc-go's limits and headers, and both kinds of stop."""
 
-    def __init__(self, *args: Any, check_client_eku: bool = False, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.check_client_eku = check_client_eku
+    def __init__(self, handlers: Any, *, check_client_eku: bool = False) -> None:
+        super().__init__(handlers, codec=_GoLimitsCodec(), status_details_codec=ProtoStatusDetailsCodec())
+        self.check_client_eku = False
+        self._want_client_eku = check_client_eku
+        self._tls: Optional[ssl.SSLContext] = None
         self.connections: set[_TrackedProtocol] = set()
 
-    def _protocol_factory(self) -> H2Protocol:
-        # Same as grpclib's, with our protocol class (pinned grpclib 0.4.x internals).
+    async def start(self, *args: Any, ssl: Optional[ssl.SSLContext] = None,  # pylint: disable=redefined-outer-name
+                    **kwargs: Any) -> None:
+        """Listen; TLS is layered by our protocol factory (so failed handshakes send their alert)."""
+        self._tls = ssl
+        if ssl is not None and self._want_client_eku and not client_verify.install(ssl):
+            log.warning('no in-handshake client certificate check: rejecting bad clients after the handshake')
+            self.check_client_eku = True
+        await super().start(*args, ssl=None, **kwargs)
+
+    def _protocol_factory(self) -> Any:
+        # Same as grpclib's, with our protocol class (pinned grpclib 0.4.x internals), under our TLS layer.
         self.__gc_step__()
         handler = Handler(self._mapping, self._codec, self._status_details_codec, self.__dispatch__)
         self._handlers.add(handler)
-        return _TrackedProtocol(self, handler, self._config, self._h2_config)
+        protocol = _TrackedProtocol(self, handler, self._config, self._h2_config)
+        if self._tls is None:
+            return protocol
+        return _AlertingSSLProtocol(asyncio.get_running_loop(), protocol, self._tls, None, server_side=True)
 
     async def drop(self) -> None:
         """Stop listening, cancel running calls and cut every connection (peers see a reset)."""
@@ -80,3 +167,16 @@ class SimServer(Server):
         for proto in list(self.connections):
             proto.abort()
         await self.wait_closed()
+
+    async def graceful_stop(self, timeout: Optional[float] = None) -> None:
+        """grpc-go's GracefulStop: stop listening, drain every connection, then Stop after ``timeout``."""
+        assert self._server is not None
+        self._server.close()
+        drains = [asyncio.ensure_future(p.drain.run()) for p in list(self.connections) if p.drain is not None]
+        if drains:
+            _done, pending = await asyncio.wait(drains, timeout=GRACEFUL_STOP_TIMEOUT if timeout is None else timeout)
+            for future in pending:
+                future.cancel()
+            if pending:
+                log.info('graceful stop timed out with %d connection(s) busy: closing them', len(pending))
+        await self.drop()

@@ -8,11 +8,23 @@ import hashlib
 import re
 from typing import NamedTuple
 
-SUPPORTED_MINORS = (12, 13, 14)
+SUPPORTED_MINORS = (12, 13, 14, 15)  # 1.15 is upstream's main branch (the next line)
+# The default is the newest release of the newest line: 1.14.0 is emulated from its last tag, v1.14.0-rc.1
+# (no 1.14 patch release exists yet whose changes we could check); 1.15 is development, never a default.
 DEFAULT_VERSION = 'v1.14.0'
 
-# Go toolchain each line was built with (reported by Version.go_version).
-GO_VERSIONS = {12: 'go1.25.5', 13: 'go1.26.1', 14: 'go1.26.5'}
+# Go toolchain each line was built with (reported by Version.go_version): go.mod's ``go`` line at
+# v1.12.11, v1.13.9, v1.14.0-rc.1 and main.
+GO_VERSIONS = {12: 'go1.25.12', 13: 'go1.26.6', 14: 'go1.26.5', 15: 'go1.26.7'}
+
+# Behaviour that arrived in patch releases: the first release of each line that has it (later lines all do).
+# ApplyConfiguration's one-at-a-time guard and the refusal after an apply that reboots:
+# internal/app/machined/internal/server/v1alpha1/v1alpha1_server.go:ApplyConfiguration, commit 045146c1d
+# "fix: guard apply config API call" (first in v1.12.9) and 01b434870 (first in v1.13.3).
+APPLY_GUARD = ((1, 12, 9), (1, 13, 3), (1, 14, 0))
+# The legacy Upgrade skips its etcd checks for ``preserve`` (same file, Upgrade; 3c576021e / cf62af3e2
+# "fix: etcd client leak in the (legacy) Upgrade API", first in v1.12.9 and v1.13.4).
+PRESERVE_SKIPS_ETCD_CHECKS = ((1, 12, 9), (1, 13, 4), (1, 14, 0))
 
 # Services that a Talos line does not have at all: grpc-go answers "unknown service".
 SERVICES_SINCE = {
@@ -48,6 +60,13 @@ class TalosVersion(NamedTuple):
 
     def at_least(self, major: int, minor: int) -> bool:
         return self.line >= (major, minor)
+
+    def has(self, first_releases: tuple[tuple[int, int, int], ...]) -> bool:
+        """Whether this release has a change first shipped in ``first_releases`` (one per line, oldest line first)."""
+        for first in first_releases:
+            if first[:2] == self.line:
+                return (self.major, self.minor, self.patch) >= first
+        return self.line > first_releases[-1][:2]
 
     def __str__(self) -> str:
         return self.tag

@@ -4,15 +4,20 @@
 
 Errors follow machined: etcd APIs on a machine that is not a control plane are UNIMPLEMENTED
 "<api> is only available on control plane nodes"; a second Bootstrap is ALREADY_EXISTS; etcd
-client failures are plain errors (UNKNOWN) carrying etcd's message.
+client failures are plain errors (UNKNOWN) carrying etcd's message. Bootstrap's preconditions (CRI
+up, time in sync, 1.14's etcd CA) and EtcdRecover's (/var mounted) are FailedPrecondition /
+InvalidArgument with machined's text.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import tempfile
+import time
 from typing import Any, AsyncIterator
 
+import yaml
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
 
@@ -21,9 +26,16 @@ from simulator.api import MachineService, common_pb2, machine_pb2
 from simulator.calls import Call, client_stream, server_stream, unary
 from simulator.etcd import EtcdMember
 from simulator.etcd_gateway import EtcdError, Gateway
+from simulator.lifecycle import lifecycle_of
+from simulator.readiness import time_synced
+from simulator.services import services_of
 
 _NOT_FOUND = 5  # gRPC code etcd gives for an unknown member
 _ALARM_TYPES = {'NONE': 0, 'NOSPACE': 1, 'CORRUPT': 2}
+CRI_WAIT = 1.0  # IsBootstrapAllowed waits this long for CRI
+TIME_SYNC_WAIT = 5.0  # Bootstrap waits this long for time sync
+PRECONDITION_POLL = 0.1
+_REBOOTING_SEQUENCES = ('reboot', 'shutdown', 'reset', 'upgrade', 'stageUpgrade')
 
 
 def _member(call: Call, api_name: str) -> EtcdMember:
@@ -105,6 +117,9 @@ async def snapshot(call: Call) -> AsyncIterator[Any]:
 
 @client_stream(MachineService.EtcdRecover)
 async def recover(call: Call) -> Any:
+    """Server.EtcdRecover @ v1.13.9: the snapshot's directory (/var/lib) must exist first — /var is mounted."""
+    if call.machine.configured and not services_of(call.machine).var_ready:
+        raise GRPCError(Status.FAILED_PRECONDITION, 'etcd service is not ready for recovery yet')
     member = _member(call, 'etcd recover')
     fd, tmp = tempfile.mkstemp(dir=member.dir, prefix='.recovery.')
     try:
@@ -212,13 +227,54 @@ async def forfeit_leadership(call: Call) -> Any:
     return machine_pb2.EtcdForfeitLeadershipResponse(messages=[machine_pb2.EtcdForfeitLeadership(member=new_leader)])
 
 
+async def _bootstrap_allowed(machine: Any) -> bool:
+    """machined's IsBootstrapAllowed: CRI up within a second; on 1.14 also no reboot requested yet
+    (internal/app/machined/pkg/runtime/v1alpha1/v1alpha1_runtime.go:IsBootstrapAllowed @ v1.13.9, v1.14.0-rc.1)."""
+    if machine.version.at_least(1, 14) and lifecycle_of(machine).sequence in _REBOOTING_SEQUENCES:
+        return False  # a RebootRequest exists
+    table = services_of(machine)
+    deadline = time.monotonic() + CRI_WAIT
+    while not table.cri_up:
+        if time.monotonic() >= deadline:
+            return False
+        await asyncio.sleep(PRECONDITION_POLL)
+    return True
+
+
+async def _time_synced(machine: Any) -> bool:
+    """timeresource.NewSyncCondition waited for up to 5 s."""
+    deadline = time.monotonic() + TIME_SYNC_WAIT
+    while not time_synced(machine):
+        if time.monotonic() >= deadline:
+            return False
+        await asyncio.sleep(PRECONDITION_POLL)
+    return True
+
+
+def _has_etcd_ca(machine: Any) -> bool:
+    """The running config has cluster.etcd.ca (1.14 refuses a bootstrap without it)."""
+    for doc in yaml.safe_load_all(machine.config_yaml or ''):
+        if isinstance(doc, dict) and doc.get('version') == 'v1alpha1':
+            ca = (((doc.get('cluster') or {}).get('etcd') or {}).get('ca') or {})
+            return bool(ca.get('crt'))
+    return False
+
+
 @unary(MachineService.Bootstrap)
 async def bootstrap(call: Call) -> Any:
+    """internal/app/machined/internal/server/v1alpha1/v1alpha1_server.go:Server.Bootstrap @ v1.12.0, v1.13.9,
+    v1.14.0-rc.1: bootstrap allowed (CRI up), control plane, (1.14) an etcd CA, time in sync, empty data dir."""
     machine = call.machine
+    if not await _bootstrap_allowed(machine):
+        raise GRPCError(Status.FAILED_PRECONDITION, 'bootstrap is not available yet')
     if machine.machine_type != 'controlplane' or machine.etcd is None:
         if machine.version.at_least(1, 13):
             raise GRPCError(Status.UNIMPLEMENTED, 'bootstrap is only available on control plane nodes')
         raise GRPCError(Status.FAILED_PRECONDITION, 'bootstrap can only be performed on a control plane node')
+    if machine.version.at_least(1, 14) and not _has_etcd_ca(machine):
+        raise GRPCError(Status.INVALID_ARGUMENT, 'etcd is not configured, bootstrap is not possible')
+    if not await _time_synced(machine):
+        raise GRPCError(Status.FAILED_PRECONDITION, 'time is not in sync yet')
     member: EtcdMember = machine.etcd
     if member.has_data or member.bootstrapping:
         raise GRPCError(Status.ALREADY_EXISTS, 'etcd data directory is not empty')

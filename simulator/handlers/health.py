@@ -22,19 +22,29 @@ from ansible_collections.talos.linux.plugins.module_utils._api.cluster import cl
 from simulator.api import ClusterService
 from simulator.calls import Call, server_stream
 from simulator.health import CHECKS, ClusterView
+from simulator.netip import ParseAddrError, parse_addr
 
 INTERVAL = 1.0
 API_NAME = 'cluster health check'
 
 
+def _ips(nodes: Any) -> list[str]:
+    """cluster.IPsToNodeInfos: every given node must be an IP literal (netip.ParseAddr); a name fails the call."""
+    try:
+        return [parse_addr(node) for node in nodes]
+    except ParseAddrError as exc:
+        raise GRPCError(Status.UNKNOWN, str(exc)) from None
+
+
 def _view(call: Call) -> ClusterView:
+    """v1alpha1_cluster.go:buildClusterInfo @ v1.13.9: the request's nodes, else discovery's members."""
     machine = call.machine
     info = call.request.cluster_info
     if info.control_plane_nodes or info.worker_nodes:
-        return ClusterView(machine, list(info.control_plane_nodes), list(info.worker_nodes))
+        return ClusterView(machine, _ips(info.control_plane_nodes), _ips(info.worker_nodes), call.roles)
     members = [peer for peer in machine.peers() if peer.configured]
     return ClusterView(machine, [peer.address for peer in members if peer.planned_type == 'controlplane'],
-                       [peer.address for peer in members if peer.planned_type != 'controlplane'])
+                       [peer.address for peer in members if peer.planned_type != 'controlplane'], call.roles)
 
 
 class _Reporter:

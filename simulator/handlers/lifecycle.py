@@ -18,6 +18,7 @@ from simulator.api import ImageService, LifecycleService, MachineService, machin
 from simulator.calls import Call, server_stream, unary
 from simulator.lifecycle import (STEP, SYSTEM_DISK, SYSTEM_VOLUMES, UPGRADE_CHECKS, USER_DISKS, lifecycle_of,
                                  new_actor_id)
+from simulator.versions import PRESERVE_SKIPS_ETCD_CHECKS
 
 _PULL_STATUS = image_pb2.ImageServicePullLayerProgress
 
@@ -26,8 +27,9 @@ _PULL_STATUS = image_pb2.ImageServicePullLayerProgress
 async def reboot(call: Call) -> Any:
     lifecycle = lifecycle_of(call.machine)
     actor_id = new_actor_id()
-    if lifecycle.try_lock('reboot', actor_id):
-        lifecycle.spawn(lifecycle.reboot(actor_id, force=call.request.mode == machine_pb2.RebootRequest.FORCE))
+    force = call.request.mode == machine_pb2.RebootRequest.FORCE
+    # No takeover: a running upgrade or shutdown refuses it (v1alpha1_server.go:Reboot @ v1.13.9).
+    lifecycle.begin('reboot', actor_id, lambda: lifecycle.reboot(actor_id, force=force))
     return machine_pb2.RebootResponse(messages=[machine_pb2.Reboot(actor_id=actor_id)])
 
 
@@ -35,13 +37,14 @@ async def reboot(call: Call) -> Any:
 async def shutdown(call: Call) -> Any:
     lifecycle = lifecycle_of(call.machine)
     actor_id = new_actor_id()
-    if lifecycle.try_lock('shutdown', actor_id):
-        lifecycle.spawn(lifecycle.shutdown(actor_id, force=call.request.force))
+    # Shutdown always takes over (v1alpha1_server.go:Shutdown, WithTakeover @ v1.13.9).
+    lifecycle.begin('shutdown', actor_id, lambda: lifecycle.shutdown(actor_id, force=call.request.force),
+                    takeover=True)
     return machine_pb2.ShutdownResponse(messages=[machine_pb2.Shutdown(actor_id=actor_id)])
 
 
-def _check_reset(request: Any) -> bool:
-    """Validate a ResetRequest as machined does; whether the STATE volume (the config) is wiped."""
+def _check_reset(request: Any) -> frozenset[str]:
+    """Validate a ResetRequest as machined does; the system volumes it wipes (all of them: the whole disk)."""
     if request.user_disks_to_wipe and request.mode == request.SYSTEM_DISK:
         raise GRPCError(Status.UNKNOWN, "reset failed: invalid input, wipe mode SYSTEM_DISK doesn't support "
                                         "UserDisksToWipe parameter")
@@ -59,19 +62,18 @@ def _check_reset(request: Any) -> bool:
                                             "VolumeStatuses.block.talos.dev(runtime/%s@undefined) doesn't exist"
                             % (spec.label, spec.label))
     if request.mode == request.USER_DISKS:
-        return False
+        return frozenset()
     if not request.system_partitions_to_wipe:
-        return True  # the whole system disk
-    return any(spec.label == 'STATE' and spec.wipe for spec in request.system_partitions_to_wipe)
+        return frozenset(SYSTEM_VOLUMES)  # the whole system disk
+    return frozenset(spec.label for spec in request.system_partitions_to_wipe if spec.wipe)
 
 
 @unary(MachineService.Reset)
 async def reset(call: Call) -> Any:
-    wipes_state = _check_reset(call.request)
+    wiped = _check_reset(call.request)
     lifecycle = lifecycle_of(call.machine)
     actor_id = new_actor_id()
-    if lifecycle.try_lock('reset', actor_id):
-        lifecycle.spawn(lifecycle.reset(actor_id, call.request, wipes_state))
+    lifecycle.begin('reset', actor_id, lambda: lifecycle.reset(actor_id, call.request, wiped))
     return machine_pb2.ResetResponse(messages=[machine_pb2.Reset(actor_id=actor_id)])
 
 
@@ -81,8 +83,8 @@ async def rollback(call: Call) -> Any:
     if lifecycle.previous is None:
         # Only one boot entry was ever written: the bootloader has nothing to flip to.
         raise GRPCError(Status.UNKNOWN, 'cannot rollback to "", label does not exist')
-    if lifecycle.try_lock('reboot', ''):
-        lifecycle.spawn(lifecycle.rollback())
+    # The reboot after a rollback takes over, without an actor ID (v1alpha1_server.go:Rollback @ v1.13.9).
+    lifecycle.begin('reboot', '', lifecycle.rollback, takeover=True)
     return machine_pb2.RollbackResponse(messages=[machine_pb2.Rollback()])
 
 
@@ -96,13 +98,13 @@ async def upgrade(call: Call) -> Any:
     except installer.ImageNotFound as exc:
         raise GRPCError(Status.UNKNOWN, 'error validating installer image "%s": failed to pull image "%s": %s'
                         % (request.image, request.image, exc)) from None
-    skip_checks = request.force or (request.preserve and machine.version.at_least(1, 14))
+    skip_checks = request.force or (request.preserve and machine.version.has(PRESERVE_SKIPS_ETCD_CHECKS))
     if machine.planned_type != 'worker' and not skip_checks:
         for check in UPGRADE_CHECKS:
             await check(machine, request)
     actor_id = new_actor_id()
-    if lifecycle.try_lock('upgrade', actor_id):
-        lifecycle.spawn(lifecycle.upgrade(actor_id, image, stage=request.stage))
+    lifecycle.begin('stageUpgrade' if request.stage else 'upgrade', actor_id,
+                    lambda: lifecycle.upgrade(actor_id, image, stage=request.stage))
     return machine_pb2.UpgradeResponse(messages=[
         machine_pb2.Upgrade(ack='Upgrade request received', actor_id=actor_id)])
 

@@ -39,7 +39,7 @@ def _fleet(tmp_path_factory, *args: str):
 
 @pytest.fixture(scope='module')
 def fleet114(tmp_path_factory):
-    yield from _fleet(tmp_path_factory, '--controlplanes', '1', '--workers', '2')
+    yield from _fleet(tmp_path_factory, '--controlplanes', '1', '--workers', '2', '--bootstrap')
 
 
 @pytest.fixture(scope='module')
@@ -195,7 +195,7 @@ def test_pull_upgrade_reboot_and_rollback_on_1_14(fleet114):
 def test_injected_installer_failure(fleet114):
     name = 'talos-worker-1'
     address, tls = fleet114.address(name), fleet114.tls()
-    image = 'ghcr.io/siderolabs/installer:v1.14.1'
+    image = 'factory.talos.dev/metal-installer/%s:v1.14.1' % SCHEMATIC
     rpc(address, tls, ImageService.Pull, image_pb2.ImageServicePullRequest(image_ref=image))
     fleet114.ctl('fail-upgrade', name)
     progress = rpc(address, tls, LifecycleService.Upgrade, lifecycle_pb2.LifecycleServiceUpgradeRequest(
@@ -223,12 +223,12 @@ def test_legacy_upgrade_and_rollback_errors_on_1_12(fleet112):
     fleet112.ctl('fail-upgrade', name)
 
     def upgrade():
-        rpc(address, tls, MachineService.Upgrade, machine_pb2.UpgradeRequest(image='ghcr.io/siderolabs/installer:v1.14.0'))
-    seen = collect_events(address, tls, action=upgrade,
-                          until=lambda seen: any(decode(e)[0] == 'machine.SequenceEvent'
-                                                 and decode(e)[1].HasField('error') for e in seen))
-    errors = [decode(e)[1].error.message for e in seen if decode(e)[0] == 'machine.SequenceEvent'
-              and decode(e)[1].HasField('error')]
+        rpc(address, tls, MachineService.Upgrade, machine_pb2.UpgradeRequest(image='ghcr.io/siderolabs/installer:v1.13.5'))
+    def fatal(event) -> bool:  # (a boot the upgrade took over ends CANCELED first)
+        kind, payload = decode(event)
+        return kind == 'machine.SequenceEvent' and payload.HasField('error') and payload.error.code == common_pb2.Code.Value('FATAL')
+    seen = collect_events(address, tls, action=upgrade, until=lambda seen: any(fatal(e) for e in seen))
+    errors = [decode(e)[1].error.message for e in seen if fatal(e)]
     assert errors and 'failed to run installer' in errors[0]
     time.sleep(0.5)
     wait_until(lambda: version(address, tls) == 'v1.13.4')

@@ -77,7 +77,10 @@ def test_sensitive_resource_needs_admin(sim_fleet):
                  state_pb2.ListRequest(namespace='meta', type='ResourceDefinitions.meta.cosi.dev'))
     assert 'machineconfigs.config.talos.dev' in [r.resource.metadata.id for r in listed]
     status = rpc(cp, sim_fleet.tls('sim-reader'), *get('runtime', 'MachineStatuses.runtime.talos.dev', 'machine'))
-    assert status[0].resource.spec.yaml_spec == 'stage: running\nstatus:\n    ready: true\n    unmetConditions: []\n'
+    # Not bootstrapped: the boot waits for etcd and the node is not Ready (simulator.readiness).
+    assert status[0].resource.spec.yaml_spec.startswith('stage: booting\nstatus:\n    ready: false\n    unmetConditions:\n')
+    assert status[0].resource.spec.yaml_spec.endswith(
+        '        - name: nodeReady\n          reason: node "talos-cp-1" status is not available yet\n')
     err = grpc_error(rpc, cp, sim_fleet.tls(), *get('config', 'MachineTypes.config.talos.dev', 'nope'))
     assert err.status == Status.NOT_FOUND
 
