@@ -5,20 +5,24 @@ PY := $(VENV)/bin/python
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.build/collections
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup test unit integration compat sanity lint proto demo bench clean
+.PHONY: setup test unit integration interop compat sanity lint proto demo bench clean
 
 setup:
 	@scripts/setup.sh
 
 ## test: every check CI runs (sanity, lint, the plugin-level tests on ansible-core 2.16, then every test)
 test: setup sanity lint compat
-	$(PY) -m pytest tests/unit tests/integration
+	$(PY) -m pytest tests/unit tests/integration tests/interop
 
 unit: setup
 	$(PY) -m pytest tests/unit
 
 integration: setup
 	$(PY) -m pytest tests/integration
+
+## interop: the client against real Go peers (our grpc-go server, etcd, grpcurl)
+interop: setup
+	$(PY) -m pytest tests/interop
 
 # The oldest supported ansible-core (2.16) on what depends most on it: the inventory plugin, action
 # plugins and module_defaults, filters, and the roles' templating. (The whole suite passes there too.)

@@ -9,6 +9,10 @@ already present under its name or one of those ``name-N`` names is recognized an
 merge, an identical context; for a generated context, one issued by the bundle's OS CA for the same
 roles, whose certificate is renewed when it expires within ``renew_before``.
 
+With ``renew_within``, nothing is generated: the contexts whose client certificate the bundle's OS CA
+issued and which expire within that window get a new certificate for the same roles (endpoints,
+nodes and CA untouched); run again, it finds nothing to renew.
+
 Private module: free to change between releases.
 """
 
@@ -20,6 +24,11 @@ import binascii
 import datetime
 from dataclasses import dataclass, field
 from typing import Any, Iterator
+
+try:
+    from cryptography.exceptions import InvalidSignature
+except ImportError:  # the module reports the missing library
+    InvalidSignature = ValueError  # type: ignore[assignment,misc]
 
 from ansible_collections.talos.linux.plugins.module_utils import _files, _pki, _redact, _talosconfig
 from ansible_collections.talos.linux.plugins.module_utils._machine_config import load_bundle
@@ -38,6 +47,7 @@ class Outcome:
     current: str = ''
     renames: list[dict[str, str]] = field(default_factory=list)
     diff: dict[str, str] | None = None
+    renewed: list[str] = field(default_factory=list)
 
 
 def duration(value: Any, name: str) -> datetime.timedelta:
@@ -69,6 +79,47 @@ def _decode(raw: Any) -> bytes | None:
         return base64.b64decode(str(raw or ''), validate=True) or None
     except (binascii.Error, ValueError):
         return None
+
+
+def _issued_by(ctx: dict[str, Any], ca_pem: bytes) -> Any:
+    """ctx's client certificate when ca_pem issued it and ctx holds its key, else None."""
+    crt, key = _decode(ctx.get('crt')), _decode(ctx.get('key'))
+    if crt is None or key is None:
+        return None
+    try:
+        cert = _pki.load_certificates(crt)[0]
+        cert.verify_directly_issued_by(_pki.load_certificates(ca_pem)[0])
+        if _pki.load_private_key(key).public_key() != cert.public_key():
+            return None
+    except (ValueError, TypeError, InvalidSignature, _pki.PKIError):
+        return None
+    return cert
+
+
+def _renew(config: _talosconfig.Talosconfig, params: dict[str, Any], now: datetime.datetime) -> Outcome:
+    bundle = load_bundle(params['secrets'])
+    ca_pem = base64.b64decode(bundle['certs']['os']['crt'])
+    due = now + duration(params['renew_within'], 'renew_within')
+    ttl = duration(params.get('ttl', '8760h'), 'ttl')
+    wanted = params.get('context')
+    if wanted and wanted not in config.contexts:
+        raise ClientConfigError('context: %r is not a context of %s' % (wanted, params['path']))
+    renewed = []
+    for name in [wanted] if wanted else sorted(config.contexts):
+        ctx = config.contexts[name]
+        cert = _issued_by(ctx, ca_pem)
+        if cert is None:
+            if wanted:
+                raise ClientConfigError('context %r: its client certificate was not issued by the OS CA of secrets, '
+                                        'which cannot renew it' % name)
+            continue  # another cluster's context: not ours to renew
+        if cert.not_valid_after_utc > due:
+            continue
+        roles = _pki.certificate_roles(_decode(ctx.get('crt')) or b'')
+        fresh = talosconfig.client_context(bundle, roles=roles, ttl=ttl)
+        config.contexts[name] = dict(ctx, crt=fresh['crt'], key=fresh['key'])
+        renewed.append(name)
+    return Outcome(False, renewed, config.context, [], renewed=renewed)
 
 
 def _not_after(ctx: dict[str, Any], ca_pem: bytes, roles: list[str]) -> datetime.datetime | None:
@@ -156,6 +207,10 @@ def reconcile(params: dict[str, Any], check_mode: bool, now: datetime.datetime |
         before = copy.deepcopy(config.to_dict()) if before_text is not None else None
         if params.get('src'):
             outcome = _merge(config, params)
+        elif params.get('renew_within'):
+            if before_text is None:
+                raise ClientConfigError('path: %s does not exist: there is no talosconfig to renew' % path)
+            outcome = _renew(config, params, now or datetime.datetime.now(datetime.timezone.utc))
         else:
             outcome = _generate(config, params, now or datetime.datetime.now(datetime.timezone.utc))
     except (_talosconfig.TalosconfigError, MachineConfigError, _pki.PKIError) as exc:

@@ -33,6 +33,7 @@ class ConnectionSettings:
     timeout: float = DEFAULT_TIMEOUT
     context: str | None = None
     talosconfig: str | None = None
+    cert_source: str | None = None  # where the client certificate came from, for error messages
 
     def node_label(self, node: str | None) -> str:
         """How results name the node a call ran on: the node, or the endpoint serving node-less calls."""
@@ -154,6 +155,8 @@ def settings_from_options(options: Mapping[str, Any], env: Mapping[str, str] | N
         raise TalosError('%s missing %s for mutual TLS (or use insecure for maintenance mode)'
                          % (source, ', '.join(missing)))
     _validate_material(settings, options, source.rstrip(':'))
+    settings.cert_source = ('option client_cert' if options.get('client_cert')
+                            else '%s (context field crt)' % source.rstrip(':'))
     for endpoint in settings.endpoints:
         parse_endpoint(endpoint)
     return settings

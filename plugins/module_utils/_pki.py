@@ -151,8 +151,11 @@ def generate_ca(organization: str = 'talos', common_name: str | None = None, alg
 
 def issue_certificate(ca: CertAndKey, *, common_name: str | None = None, organizations: Sequence[str] = (),
                       client: bool = False, server: bool = False, sans: Sequence[str] = (),
-                      lifetime: datetime.timedelta = CERT_LIFETIME) -> CertAndKey:
+                      lifetime: datetime.timedelta = CERT_LIFETIME,
+                      start: datetime.datetime | None = None) -> CertAndKey:
     """A leaf certificate signed by ``ca``: an Ed25519 key under an Ed25519 CA, else ECDSA P-256 (as Talos does).
+
+    Valid for ``lifetime`` from ``start`` (default: now, less a little clock skew).
 
     ``sans`` mixes IP addresses and DNS names. Client certificates carry the roles as Organization
     values and ExtKeyUsage ClientAuth only, which Talos requires.
@@ -168,7 +171,7 @@ def issue_certificate(ca: CertAndKey, *, common_name: str | None = None, organiz
         usages.append(ExtendedKeyUsageOID.SERVER_AUTH)
     if client:
         usages.append(ExtendedKeyUsageOID.CLIENT_AUTH)
-    now = _now()
+    now = start or _now()
     builder = (
         x509.CertificateBuilder()
         .subject_name(_name(common_name, organizations)).issuer_name(ca_cert.subject)

@@ -18,7 +18,6 @@ from contextlib import asynccontextmanager, contextmanager
 from typing import Any, AsyncIterator, Awaitable, Callable, Iterator, TypeVar
 
 try:
-    from grpclib.client import Channel
     from grpclib.const import Cardinality, Status
     from grpclib.exceptions import GRPCError, StreamTerminatedError
 except ImportError:
@@ -26,8 +25,10 @@ except ImportError:
 else:
     HAS_GRPCLIB = True
 
+from ansible_collections.talos.linux.plugins.module_utils._client_cert import ClientCertificate
 from ansible_collections.talos.linux.plugins.module_utils._connection import ConnectionSettings, parse_endpoint
 from ansible_collections.talos.linux.plugins.module_utils._errors import TalosError
+from ansible_collections.talos.linux.plugins.module_utils._grpc_channel import RecordingChannel
 from ansible_collections.talos.linux.plugins.module_utils._pki import certificate_roles, spki_fingerprint
 from ansible_collections.talos.linux.plugins.module_utils._rpc_method import RpcMethod
 from ansible_collections.talos.linux.plugins.module_utils import _tls
@@ -46,7 +47,12 @@ class _TransportError(Exception):
         super().__init__('endpoint %s: %s' % (endpoint, message))
 
 
-def _describe_transport_error(exc: BaseException) -> str:
+def _seconds(value: float) -> str:
+    """A duration for messages: sub-second timeouts must not read as "0s"."""
+    return '%gs' % round(value, 3)
+
+
+def _describe_transport_error(exc: BaseException, connect_timeout: float = CONNECT_TIMEOUT) -> str:
     if isinstance(exc, ssl.SSLCertVerificationError):
         return 'TLS handshake failed: server certificate not trusted (%s)' % (exc.verify_message or exc.reason)
     if isinstance(exc, ssl.SSLError):
@@ -54,7 +60,7 @@ def _describe_transport_error(exc: BaseException) -> str:
     if isinstance(exc, ConnectionRefusedError):
         return 'connection refused'
     if isinstance(exc, asyncio.TimeoutError):
-        return 'no connection within %.0fs' % CONNECT_TIMEOUT
+        return 'no connection within %s' % _seconds(connect_timeout)
     if isinstance(exc, OSError):
         return exc.strerror or str(exc)
     return str(exc) or type(exc).__name__
@@ -69,13 +75,13 @@ class _Endpoint:
         self._ssl = ssl_context
         self._fingerprint = fingerprint
         self._pinned = fingerprint is None
-        self._channel: Channel | None = None
+        self._channel: RecordingChannel | None = None
 
-    async def channel(self) -> Channel:
+    async def channel(self) -> RecordingChannel:
         if not self._pinned:
             await self._check_fingerprint()
         if self._channel is None:
-            self._channel = Channel(self.host, self.port, ssl=self._ssl)
+            self._channel = RecordingChannel(self.host, self.port, ssl=self._ssl)
         return self._channel
 
     async def _check_fingerprint(self) -> None:
@@ -94,6 +100,10 @@ class _Endpoint:
             raise TalosError('server certificate fingerprint %s does not match cert_fingerprint %s'
                              % (actual, self._fingerprint), endpoint=self.address)
         self._pinned = True
+
+    def lost(self) -> tuple | None:
+        """How the channel's last connection ended (exception, whether the node had answered), if it did."""
+        return self._channel.lost if self._channel is not None else None
 
     def close(self) -> None:
         if self._channel is not None:
@@ -119,6 +129,11 @@ class Transport:
             except ValueError as exc:
                 raise TalosError(str(exc)) from None
             self.roles = certificate_roles(settings.crt)
+        # Checked before any connection: an expired certificate is reported with its date, not as an outage.
+        self._client_cert = ClientCertificate(settings.crt, settings.ca, settings.cert_source) \
+            if settings.crt and not settings.insecure else None
+        if self._client_cert is not None:
+            self._client_cert.check()
         self._endpoints: dict[str, _Endpoint] = {}
         self._preferred = 0
 
@@ -170,13 +185,23 @@ class Transport:
         except GRPCError as exc:
             raise self._grpc_error(exc, method, node, endpoint.address) from None
         except asyncio.TimeoutError:  # before OSError: TimeoutError is one
-            raise TalosError('%s: no answer within %.0fs' % (method.name, timeout), code='DEADLINE_EXCEEDED',
+            raise TalosError('%s: no answer within %s' % (method.name, _seconds(timeout)), code='DEADLINE_EXCEEDED',
                              node=node, endpoint=endpoint.address) from None
         except (StreamTerminatedError, OSError) as exc:
+            rejected = self._certificate_rejected(endpoint, exc, node)
+            if rejected is not None:
+                raise rejected from None
             message = 'connection lost: %s' % _describe_transport_error(exc)
             if not read_only:
                 message += ' (the call may or may not have taken effect)'
             raise TalosError(message, code='UNAVAILABLE', node=node, endpoint=endpoint.address) from None
+
+    def _certificate_rejected(self, endpoint: _Endpoint, exc: BaseException, node: str | None) -> TalosError | None:
+        """The node's refusal of the client certificate, when that is what ended the connection."""
+        if self._client_cert is None:
+            return None
+        lost = endpoint.lost() or (exc, True)  # unknown: do not guess that a reset was a refusal
+        return self._client_cert.error(*lost, node=node, endpoint=endpoint.address)
 
     @asynccontextmanager
     async def _open(self, endpoint: _Endpoint, method: RpcMethod, metadata: list[tuple[str, str]],
@@ -192,7 +217,11 @@ class Transport:
             await asyncio.wait_for(channel.__connect__(), min(CONNECT_TIMEOUT, timeout))
         except (OSError, asyncio.TimeoutError, StreamTerminatedError) as exc:
             endpoint.close()
-            raise _TransportError(endpoint.address, _describe_transport_error(exc)) from None
+            rejected = self._certificate_rejected(endpoint, exc, None) if isinstance(exc, ssl.SSLError) else None
+            if rejected is not None:  # TLS 1.2: refused inside the handshake; no other endpoint will accept it
+                raise rejected from None
+            raise _TransportError(endpoint.address, _describe_transport_error(
+                exc, min(CONNECT_TIMEOUT, timeout))) from None
         stream = channel.request(method.path, Cardinality[method.cardinality], method.request, method.reply,
                                  timeout=timeout, metadata=metadata)
         async with stream:
@@ -241,8 +270,8 @@ class Transport:
                 return await asyncio.wait_for(self._unary_once(method, request, node, timeout, read_only),
                                               timeout + CONNECT_TIMEOUT * len(self.settings.endpoints))
             except asyncio.TimeoutError:
-                raise TalosError('%s: no answer within %.0fs' % (method.name, timeout), code='DEADLINE_EXCEEDED',
-                                 node=node) from None
+                raise TalosError('%s: no answer within %s' % (method.name, _seconds(timeout)),
+                                 code='DEADLINE_EXCEEDED', node=node) from None
             except TalosError as exc:
                 if not exc.retryable or attempt == attempts - 1:
                     raise

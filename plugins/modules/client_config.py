@@ -15,6 +15,7 @@ description:
     C(talosctl gen config) writes to its C(talosconfig)).
   - With O(src), merges every context of another talosconfig into O(path) as C(talosctl config merge)
     does; the current context of O(src), if any, becomes the current context.
+  - With O(secrets) and O(renew_within), renews instead of generating; see O(renew_within).
   - Existing contexts are never lost. When the name of a new context is taken by a different context, the
     new one is renamed to the first free V(name-1), V(name-2), ... (reported in RV(renames)), unless
     O(force=true), which replaces the context of that name.
@@ -35,7 +36,9 @@ options:
         (see M(talos.linux.machine_secrets)).
     type: raw
   context:
-    description: Name of the context to generate. Required with O(secrets).
+    description:
+      - Name of the context to generate. Required with O(secrets), unless O(renew_within) is set.
+      - With O(renew_within), the only context to renew (it must exist).
     type: str
   endpoints:
     description: Talos API endpoints of the generated context (usually the control-plane addresses).
@@ -62,6 +65,16 @@ options:
         (V(720h) is 30 days). Otherwise an existing context from the same CA and for the same roles is kept.
     type: str
     default: 720h
+  renew_within:
+    description:
+      - Renew the client certificates of O(path) that expire within this duration (V(720h) is 30 days), as a
+        duration or seconds, instead of generating a context.
+      - Every context whose client certificate was issued by the OS CA of O(secrets) (or only O(context)) and
+        expires within the window gets a new certificate for the same roles, valid for O(ttl); its endpoints,
+        nodes and CA are kept. Contexts of other clusters are left alone.
+      - Idempotent, since a renewed certificate is no longer due; a second run changes nothing.
+        M(talos.linux.node_info) reports when the certificate in use expires.
+    type: str
   src:
     description: A talosconfig file whose contexts are merged into O(path).
     type: path
@@ -79,6 +92,7 @@ attributes:
   idempotent:
     support: full
     details:
+      - With O(renew_within), only certificates due for renewal are replaced.
       - A generated context already present (same CA and roles, certificate not due for renewal) is kept;
         a merged context already present with the same content is not added again.
       - Unlike C(talosctl config merge), merging the same file twice therefore adds nothing the second time.
@@ -105,6 +119,12 @@ EXAMPLES = r'''
     endpoints: "{{ groups['controlplane'] }}"
     roles: [os:reader]
     ttl: 720h
+
+- name: Renew every certificate of the cluster that expires within 30 days
+  talos.linux.client_config:
+    path: "{{ cluster_dir }}/talosconfig"
+    secrets: "{{ cluster_dir }}/secrets.yaml"
+    renew_within: 720h
 
 - name: Merge it into the user's talosconfig
   talos.linux.client_config:
@@ -142,6 +162,12 @@ renames:
       description: The name it has in O(path).
       type: str
   sample: [{from: prod, to: prod-1}]
+renewed:
+  description: The contexts whose client certificate was renewed (with O(renew_within); else empty).
+  returned: success
+  type: list
+  elements: str
+  sample: [prod]
 path:
   description: The talosconfig file.
   returned: success
@@ -165,12 +191,12 @@ def main() -> None:
             'roles': {'type': 'list', 'elements': 'str', 'default': ['os:admin']},
             'ttl': {'type': 'str', 'default': '8760h'},
             'renew_before': {'type': 'str', 'default': '720h'},
+            'renew_within': {'type': 'str'},
             'src': {'type': 'path'},
             'force': {'type': 'bool', 'default': False},
         },
         required_one_of=[('secrets', 'src')],
-        mutually_exclusive=[('secrets', 'src')],
-        required_by={'secrets': 'context'},
+        mutually_exclusive=[('secrets', 'src'), ('renew_within', 'src')],
         supports_check_mode=True,
     )
     for present, name in ((_talosconfig.HAS_YAML, 'PyYAML'), (HAS_CRYPTOGRAPHY, 'cryptography')):
@@ -181,7 +207,7 @@ def main() -> None:
     except (_client_config.ClientConfigError, _files.FileError) as exc:
         module.fail_json(msg=str(exc), path=module.params['path'])
     result = {'changed': outcome.changed, 'contexts': outcome.contexts, 'context': outcome.current,
-              'renames': outcome.renames, 'path': module.params['path']}
+              'renames': outcome.renames, 'renewed': outcome.renewed, 'path': module.params['path']}
     if module._diff:  # pylint: disable=protected-access  # AnsibleModule's diff flag
         result['diff'] = outcome.diff
     module.exit_json(**result)

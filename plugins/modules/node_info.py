@@ -138,8 +138,33 @@ unreachable_nodes:
   returned: always
   type: list
   elements: str
+client_certificate:
+  description:
+    - The client certificate used, so a playbook can renew it before it expires (see M(talos.linux.client_config),
+      O(talos.linux.client_config#module:renew_within)). V(null) in maintenance mode (O(insecure=true)).
+    - A certificate that has expired, is not yet valid or lacks the C(clientAuth) usage fails the module before
+      any connection, with its dates; one a node refuses fails it with C(grpc_code=UNAUTHENTICATED).
+  returned: always
+  type: dict
+  contains:
+    not_after:
+      description: When the certificate expires (UTC, ISO 8601).
+      type: str
+      sample: '2027-06-01T09:30:00Z'
+    not_before:
+      description: When the certificate became valid (UTC, ISO 8601).
+      type: str
+    days_left:
+      description: Whole days until it expires.
+      type: int
+      sample: 182
+    source:
+      description: Where the certificate came from (talosconfig file and context, or the option).
+      type: str
+      sample: "talosconfig /home/me/.talos/config, context 'prod' (context field crt)"
 '''
 
+from ansible_collections.talos.linux.plugins.module_utils._client_cert import certificate_summary
 from ansible_collections.talos.linux.plugins.module_utils._module import TalosModule
 from ansible_collections.talos.linux.plugins.module_utils._node_info import node_info, unreachable
 
@@ -170,7 +195,8 @@ def main() -> None:
             report.append(result)
     for entry in report:
         entry['node'] = settings.node_label(entry['node'])
-    talos.module.exit_json(changed=False, nodes=report, unreachable_nodes=failed)
+    talos.module.exit_json(changed=False, nodes=report, unreachable_nodes=failed,
+                           client_certificate=certificate_summary(settings))
 
 
 if __name__ == '__main__':
