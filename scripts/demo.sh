@@ -78,7 +78,7 @@ play cluster_bootstrap
 
 echo
 echo "== 2. rolling upgrade to v1.14.1 (playbooks/rolling_upgrade.yml): control planes one by one, workers by two"
-play rolling_upgrade -e talos_rolling_upgrade_image=ghcr.io/siderolabs/installer:v1.14.1 \
+play rolling_upgrade -e talos_rolling_upgrade_version=v1.14.1 \
   -e talos_rolling_upgrade_worker_batch=2
 
 echo

@@ -5,7 +5,8 @@
 A maintenance machine has no config to compare with, so every apply is a change; check mode asks
 the node for a dry run (validation, no state to disturb). After the apply the machine installs
 and reboots: it is back when it presents an apid certificate issued by the config's OS CA. With
-mTLS credentials the wait goes on until it is running and ready and reports the config as running.
+mTLS credentials the wait goes on until it serves the Talos API (booting or running: a control plane
+waits for bootstrap) and reports the config as running; readiness is reported, not awaited.
 
 Private module: free to change between releases.
 """
@@ -44,14 +45,14 @@ async def _wait_for_ca(address: str, cas: list[bytes], deadline: float, timeout:
 
 async def _wait_running(mtls: Any, node: Optional[str], options: ApplyOptions, deadline: float) -> dict[str, Any]:
     def done(observation: Any) -> bool:
-        return observation.running_and_ready
+        return observation.up_configured  # not "ready": a control plane waits for bootstrap
 
-    after = await wait_until(lambda: observe(mtls, node), done, 'the node to be running and ready with its config',
+    after = await wait_until(lambda: observe(mtls, node), done, 'the node to serve the Talos API with its config',
                              max(1.0, deadline - time.monotonic()), node)
     running = parse(await mtls.machine_config('v1alpha1', node))
     if not same(running, options.desired.config):
         raise TalosError('the node came back with another configuration than the one applied', node=node)
-    return {'boot_id': after.boot_id, 'version': after.version, 'stage': after.stage}
+    return {'boot_id': after.boot_id, 'version': after.version, 'stage': after.stage, **after.readiness()}
 
 
 async def apply_first(client: Any, node: Optional[str], options: ApplyOptions,

@@ -5,12 +5,18 @@
 Talos refuses a second Bootstrap only on the *same* machine; a Bootstrap on another control plane
 starts a second, separate cluster. So before bootstrapping, every reachable control plane is
 asked for its etcd service: if any runs etcd, the cluster is bootstrapped and nothing is done.
+Talos refuses Bootstrap and EtcdRecover with FAILED_PRECONDITION while the node is not ready for
+them yet (container runtime not up, time not in sync, /var not mounted: a few seconds after a
+boot); those answers are retried until the deadline, then the failure names the precondition.
+
 Private module: free to change between releases.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import time
+from typing import Any, Awaitable, Callable
 
 from ansible_collections.talos.linux.plugins.module_utils._client import TalosClient
 from ansible_collections.talos.linux.plugins.module_utils._errors import TalosError
@@ -18,6 +24,30 @@ from ansible_collections.talos.linux.plugins.module_utils._etcd import etcd_serv
 from ansible_collections.talos.linux.plugins.module_utils._etcd_backup import upload_snapshot
 
 RUNNING = 'Running'
+RETRY_INTERVAL = 1.0
+# Talos's FAILED_PRECONDITION texts (v1alpha1_server.go:Bootstrap, EtcdRecover) and what they mean.
+PRECONDITIONS = {
+    'bootstrap is not available yet': 'the container runtime (CRI) is not up yet',
+    'time is not in sync yet': 'the node\'s time is not synchronised yet',
+    'etcd service is not ready for recovery yet': '/var is not mounted yet',
+}
+
+
+async def retry_preconditions(what: str, call: Callable[[], Awaitable[Any]], node: str | None,
+                              deadline: float, timeout: float) -> Any:
+    """Run ``call()``, again while Talos answers FAILED_PRECONDITION and the deadline allows."""
+    while True:
+        try:
+            return await call()
+        except TalosError as exc:
+            if exc.code != 'FAILED_PRECONDITION':
+                raise
+            if time.monotonic() + RETRY_INTERVAL >= deadline:
+                meaning = PRECONDITIONS.get(exc.message)
+                raise TalosError('%s refused for %.0fs, precondition not met: %s%s' % (
+                    what, timeout, exc.message, ' (%s)' % meaning if meaning else ''),
+                    code=exc.code, node=exc.node or node) from None
+        await asyncio.sleep(RETRY_INTERVAL)
 
 
 async def find_running_etcd(client: TalosClient, controlplanes: list[Any]) -> tuple[list[str], dict[str, str]]:
@@ -49,10 +79,15 @@ async def bootstrap(client: TalosClient, node: str | None, controlplanes: list[s
     if check_mode:
         result.update(changed=True, msg='etcd would be bootstrapped')
         return result
+    deadline = time.monotonic() + wait_timeout
     if recover_from:
-        result['snapshot'] = await upload_snapshot(client, node, recover_from, skip_hash_check)
+        result['snapshot'] = await retry_preconditions(
+            'EtcdRecover', lambda: upload_snapshot(client, node, recover_from, skip_hash_check), node, deadline,
+            wait_timeout)
     try:
-        await client.bootstrap(node, recover=bool(recover_from), skip_hash_check=skip_hash_check)
+        await retry_preconditions(
+            'Bootstrap', lambda: client.bootstrap(node, recover=bool(recover_from), skip_hash_check=skip_hash_check),
+            node, deadline, wait_timeout)
     except TalosError as exc:
         if exc.code != 'ALREADY_EXISTS':
             raise not_a_control_plane(exc, node) from None
@@ -60,6 +95,6 @@ async def bootstrap(client: TalosClient, node: str | None, controlplanes: list[s
         return result
     result.update(changed=True, recovered=bool(recover_from), msg='etcd bootstrapped')
     if wait:
-        await wait_etcd_up(client, node, wait_timeout)
+        await wait_etcd_up(client, node, max(1.0, deadline - time.monotonic()))
         result['msg'] += ' and running'
     return result

@@ -79,7 +79,8 @@ def describe_event(event: dict[str, Any]) -> str:
 
 
 class EventWatcher:
-    """Follows a node's events in the background: the last one seen, and a failed sequence of an actor.
+    """Follows a node's events in the background: the last one seen, and a failed sequence of an actor
+    (or the LOCKED refusal of the sequence just requested, which Talos publishes without an actor ID).
 
     ``await watcher.start()`` returns once the stream is live (or gave up after HELLO_TIMEOUT; the
     watcher is an aid, never a requirement). When the node goes away the watcher subscribes again,
@@ -121,21 +122,32 @@ class EventWatcher:
     def describe(self) -> str:
         return describe_event(self.last) if self.last else 'no event seen'
 
-    def _record(self, event: dict[str, Any]) -> None:
+    def _record(self, event: dict[str, Any], first_stream: bool) -> None:
         if event['type'] is None:
             self._live.set()
             return
         self.last = event
-        if (event['type'] == 'SequenceEvent' and event.get('error') and self.actor_id
-                and event['actor_id'] == self.actor_id):
+        if event['type'] != 'SequenceEvent' or not event.get('error'):
+            return
+        if self.actor_id and event['actor_id'] == self.actor_id:
             self.failure = event
+        elif event.get('error_code') == 'LOCKED' and not event['actor_id'] and first_stream:
+            # machined refused the sequence we asked for (it answered OK): the refusal carries no actor ID, so
+            # a live LOCKED event right after our call is ours.
+            self.failure = dict(event, error='another operation is running on %s (machined refused the %s '
+                                              'sequence: %s)' % (self._label(), event['sequence'],
+                                                                 event['error']))
+
+    def _label(self) -> str:
+        settings = getattr(self.client, 'settings', None)
+        return settings.node_label(self.node) if settings is not None else (self.node or 'the node')
 
     async def _follow(self) -> None:
         tail = 0
         while True:
             try:
                 async for event in self.client.events(self.node, tail_events=tail, timeout=self.timeout):
-                    self._record(event)
+                    self._record(event, tail == 0)
             except Exception:  # pylint: disable=broad-exception-caught  # an aid: whatever broke it, follow again
                 pass
             tail = -1  # after a drop: everything since the node's (new) boot

@@ -41,6 +41,22 @@ def select_checks(checks: list[str] | None, skip_checks: list[str] | None, same_
     return [name for name in CHECKS if name in chosen and name not in (skip_checks or [])]
 
 
+ADMIN = 'os:admin'
+SERVER_NEEDS_ADMIN = ("needs the os:admin role: Talos runs its Kubernetes checks with the caller's roles, and only "
+                      'os:admin may fetch the kubeconfig they use (this connection has %s)')
+
+
+def restrict_to_roles(names: list[str], roles: list[str], explicit: bool) -> tuple[list[str], dict[str, str]]:
+    """Drop the ``server`` check for a caller without os:admin (Talos would fail its Kubernetes checks with
+    PermissionDenied until the deadline): skipped with the reason, or an error when it was asked for by name."""
+    if SERVER not in names or ADMIN in roles:
+        return names, {}
+    reason = SERVER_NEEDS_ADMIN % (', '.join(roles) or 'no role')
+    if explicit:
+        raise TalosError('health check server %s; leave it out of checks' % reason, code='PERMISSION_DENIED')
+    return [name for name in names if name != SERVER], {SERVER: reason}
+
+
 def _result(name: str, status: str, started: float | None = None, message: str = '',
             nodes: list[str] | None = None, **extra: Any) -> dict[str, Any]:
     duration = round(time.monotonic() - started, 3) if started is not None else 0.0
@@ -125,14 +141,15 @@ def _server_failure(started: float, node: str | None, lines: list[str], exc: Tal
 
 
 async def run_checks(client: TalosClient, cluster: Cluster, names: list[str], wait_timeout: float,
-                     server_node: str | None = None) -> list[dict[str, Any]]:
-    """Every check in ``CHECKS`` order: chosen ones run (until the first failure), others are ``skipped``."""
+                     server_node: str | None = None, skip_reasons: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Every check in ``CHECKS`` order: chosen ones run (until the first failure), others are ``skipped``
+    (with the reason from ``skip_reasons`` as their message)."""
     deadline = time.monotonic() + wait_timeout
     results = []
     failed = False
     for name in CHECKS:
         if name not in names:
-            results.append(_result(name, 'skipped'))
+            results.append(_result(name, 'skipped', message=(skip_reasons or {}).get(name, '')))
         elif failed:
             results.append(_result(name, 'not_run'))
         elif name == SERVER:

@@ -61,11 +61,13 @@ async def reachable(client: TalosClient, cluster: Cluster) -> list[Problem]:
 
 
 async def boot_sequence(client: TalosClient, cluster: Cluster) -> list[Problem]:
-    """Every node finished booting: MachineStatus stage running and ready."""
+    """Every node finished booting: MachineStatus stage running, as Talos's own "all nodes to finish boot
+    sequence" check asks. Not readiness: a node is not ready while any of its services is down or
+    Kubernetes is not up, which the etcd, services and server checks report under their own names."""
     def judge(node: str, resource: dict[str, Any]) -> list[Problem]:
         spec = resource['spec'] or {}
         status = spec.get('status') or {}
-        if spec.get('stage') == 'running' and status.get('ready'):
+        if spec.get('stage') == 'running':
             return []
         unmet = '; '.join('%s: %s' % (item.get('name'), item.get('reason')) for item in status.get('unmetConditions')
                           or [])

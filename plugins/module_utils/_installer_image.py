@@ -36,8 +36,22 @@ def parse_image(reference: str) -> InstallerImage:
     return InstallerImage(ref, tag, schematic_match.group(1) if schematic_match else None)
 
 
-def image_for(tag: str, schematic: Optional[str], platform: Optional[str]) -> str:
-    """The installer of a version: Image Factory's for the node's schematic, else the plain one."""
+# Image Factory's schematic without customization: talosctl's default installer from 1.14 on
+# (pkg/images/images.go:DefaultInstallerImageSchematic in Talos v1.14).
+DEFAULT_SCHEMATIC = '376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba'
+
+
+def ghcr_published(tag: str) -> bool:
+    """ghcr.io/siderolabs/installer is no longer published from Talos 1.14 on (Talos 1.14 release notes)."""
+    version = parse_version(tag)
+    return version is not None and (version.major, version.minor) < (1, 14)
+
+
+def image_for(tag: str, schematic: Optional[str], platform: Optional[str]) -> Optional[str]:
+    """The installer of a version: Image Factory's for the node's schematic, else the plain one while it is
+    published, else Image Factory's default schematic; None when ``schematic`` is unknown (a custom image)."""
     if schematic:
         return '%s/%s-installer/%s:%s' % (FACTORY, platform or 'metal', schematic, tag)
-    return '%s:%s' % (GHCR_INSTALLER, tag)
+    if ghcr_published(tag):
+        return '%s:%s' % (GHCR_INSTALLER, tag)
+    return '%s/%s-installer/%s:%s' % (FACTORY, platform or 'metal', DEFAULT_SCHEMATIC, tag)

@@ -39,8 +39,14 @@ async def guard_quorum(client: Any, node: Optional[str], action: str, force: boo
     target = node or client.settings.endpoints[0]
     verdict = await check_quorum(client, target, peers=list(client.settings.endpoints))
     if not verdict.safe and verdict.voters == 1 and verdict.member is not None:
-        verdict.safe = True
-        verdict.message = 'single-member etcd cluster: %s is its only member (%s)' % (target, verdict.message)
+        if action == 'reset':
+            # Resetting the only member destroys the cluster; a graceful reset even fails at leaving etcd
+            # (etcd refuses to remove its last member) and the node reboots without being reset.
+            verdict.message = ('single-member etcd cluster: %s is its only member, and resetting it destroys the '
+                               'etcd cluster (a graceful reset fails at leaving etcd)' % target)
+        else:
+            verdict.safe = True
+            verdict.message = 'single-member etcd cluster: %s is its only member (%s)' % (target, verdict.message)
     if not verdict.safe and not force:
         raise TalosError('refusing to %s this control plane: %s; set force=true to do it anyway'
                          % (action, verdict.message), node=target)

@@ -20,7 +20,10 @@ STREAM_MARGIN = 30.0
 async def reboot_and_wait(client: Any, node: Optional[str], action: Callable[[], Awaitable[Optional[str]]],
                           wait: bool, timeout: float, version: Optional[str] = None,
                           before: Optional[Observation] = None) -> dict[str, Any]:
-    """Run ``action()`` (it returns the actor ID, if any) and, with ``wait``, wait for the node's next boot."""
+    """Run ``action()`` (it returns the actor ID, if any) and, with ``wait``, wait for the node's next boot.
+
+    The wait ends when the node is back and booted (``Rebooted``), not when it is ready: a rebooted
+    node whose Kubernetes is not up yet has still rebooted. Its readiness is in the result."""
     before = before or await observe(client, node)
     started = time.monotonic()
     result: dict[str, Any] = {'boot_id_before': before.boot_id, 'version_before': before.version}
@@ -31,9 +34,9 @@ async def reboot_and_wait(client: Any, node: Optional[str], action: Callable[[],
         watcher.actor_id = await action()
         result['actor_id'] = watcher.actor_id
         if wait:
-            done = Rebooted(before.boot_id, version)
+            done = Rebooted(before.boot_id, version, before.stage)
             after = await wait_until(lambda: observe(client, node), done, done.description, timeout, node, watcher)
-            result.update(boot_id=after.boot_id, version=after.version, stage=after.stage)
+            result.update(boot_id=after.boot_id, version=after.version, stage=after.stage, **after.readiness())
     finally:
         await watcher.stop()
     result['duration'] = round(time.monotonic() - started, 3)

@@ -1,10 +1,18 @@
 # Copyright: (c) 2026, talos.linux contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Who issued the certificate a node presents, found without a client certificate.
+"""Whether the certificate a node presents comes from a given CA, found without a client certificate.
 
 A machine leaving maintenance mode switches from a certificate of its ephemeral maintenance CA
-to an apid certificate issued by its machine config's OS CA (``machine.ca``). Connecting without
-verification and checking the leaf's issuer tells the two apart before any credentials are used.
+to an apid certificate issued by its machine config's OS CA (``machine.ca``). A TLS handshake that
+verifies the server against that CA, and presents no client certificate, tells the two apart before
+any credentials are used.
+
+Why verification and not reading the peer certificate: once apid serves mTLS it refuses a client
+without a certificate with a TLS alert (``certificate_required`` in TLS 1.3, sent as soon as the
+handshake ends), and an SSL object that received a fatal alert no longer gives its peer's
+certificate. The client verifies the server's certificate before that alert can arrive, so the
+outcome of verification is the answer: a verification error means another CA, anything after it
+(the connection, or the server's refusal of the missing client certificate) means this CA.
 
 Private module: free to change between releases.
 """
@@ -13,15 +21,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import ssl
 from typing import Optional
-
-try:
-    from cryptography import x509
-    from cryptography.exceptions import InvalidSignature
-except ImportError:
-    HAS_CRYPTOGRAPHY = False
-else:
-    HAS_CRYPTOGRAPHY = True
 
 from ansible_collections.talos.linux.plugins.module_utils import _tls
 from ansible_collections.talos.linux.plugins.module_utils._connection import parse_endpoint
@@ -47,43 +48,38 @@ def trusted_cas(config: documents.Config) -> list[bytes]:
     return out
 
 
-async def peer_certificate(address: str, timeout: float = PROBE_TIMEOUT) -> Optional[bytes]:
-    """The DER leaf certificate the endpoint presents, or None when it cannot be reached."""
-    host, port = parse_endpoint(address)
-    try:
-        _reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(host, port, ssl=_tls.insecure_client_context()), timeout)
-    except (OSError, asyncio.TimeoutError):
-        return None
-    try:
-        return writer.get_extra_info('ssl_object').getpeercert(binary_form=True)
-    finally:
-        writer.close()
-
-
-def issued_by(leaf_der: bytes, ca_pems: list[bytes]) -> bool:
-    """Whether one of the CAs signed the leaf."""
-    leaf = x509.load_der_x509_certificate(leaf_der)
+def _verifying_context(ca_pems: list[bytes]) -> Optional[ssl.SSLContext]:
+    """A client context that trusts only these CAs, checks no name and presents no certificate."""
+    ctx = _tls.insecure_client_context()
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    loaded = False
     for pem in ca_pems:
         try:
-            cas = load_certificates(pem, 'CA')
-        except PKIError:
+            ctx.load_verify_locations(cadata=pem.decode('ascii', 'replace'))
+        except (ssl.SSLError, ValueError):
             continue
-        for ca in cas:
-            try:
-                leaf.verify_directly_issued_by(ca)
-            except (ValueError, TypeError, InvalidSignature):
-                continue
-            return True
-    return False
+        loaded = True
+    return ctx if loaded else None
 
 
 async def served_by(address: str, ca_pems: list[bytes], timeout: float = PROBE_TIMEOUT) -> Optional[bool]:
     """True when the endpoint presents a certificate from one of the CAs, False for another, None if down."""
-    leaf = await peer_certificate(address, timeout)
-    if leaf is None:
+    ctx = _verifying_context(ca_pems)
+    if ctx is None:
+        return False
+    host, port = parse_endpoint(address)
+    try:
+        _reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port, ssl=ctx), timeout)
+    except ssl.SSLCertVerificationError:
+        return False
+    except (ssl.SSLEOFError, ssl.SSLZeroReturnError):
+        return None  # cut before the server's certificate could be checked (the machine is going down)
+    except ssl.SSLError:
+        return True  # verified, then refused for the missing client certificate (TLS 1.2 refuses in the handshake)
+    except (OSError, asyncio.TimeoutError):
         return None
-    return issued_by(leaf, ca_pems)
+    writer.close()
+    return True
 
 
 def shares_ca(ca_bundle_pem: Optional[bytes], ca_pems: list[bytes]) -> bool:

@@ -17,7 +17,8 @@ import time
 from typing import Any, Optional
 
 from ansible_collections.talos.linux.plugins.module_utils._errors import TalosError
-from ansible_collections.talos.linux.plugins.module_utils._installer_image import image_for, parse_image
+from ansible_collections.talos.linux.plugins.module_utils._installer_image import (
+    ghcr_published, image_for, parse_image)
 from ansible_collections.talos.linux.plugins.module_utils._quorum_guard import guard_quorum, machine_type
 from ansible_collections.talos.linux.plugins.module_utils._reboot import reboot_and_wait
 from ansible_collections.talos.linux.plugins.module_utils._talos_version import has_lifecycle_service, parse_version
@@ -37,15 +38,24 @@ class UpgradeError(TalosError):
 
 
 async def node_schematic(client: Any, node: Optional[str]) -> Optional[str]:
+    schematic, _others = await node_extensions(client, node)
+    return schematic
+
+
+async def node_extensions(client: Any, node: Optional[str]) -> tuple[Optional[str], bool]:
+    """(Image Factory schematic ID or None, whether other system extensions run)."""
+    schematic, others = None, False
     async for extension in client.list_resources(*EXTENSIONS, node=node):
         metadata = (extension['spec'] or {}).get('metadata') or {}
         if metadata.get('name') == SCHEMATIC_EXTENSION:
-            return metadata.get('version') or None
-    return None
+            schematic = metadata.get('version') or None
+        else:
+            others = True
+    return schematic, others
 
 
 def target_of(image: Optional[str], version: Optional[str], schematic: Optional[str],
-              platform: Optional[str]) -> tuple[str, str, Optional[str]]:
+              platform: Optional[str], custom: bool = False) -> tuple[str, str, Optional[str]]:
     """(image, version tag, schematic or None) to upgrade to, from the options and the node's schematic."""
     if version is not None and parse_version(version) is None:
         raise TalosError('version %r is not a Talos version tag such as v1.14.1' % version)
@@ -54,7 +64,13 @@ def target_of(image: Optional[str], version: Optional[str], schematic: Optional[
     if image is None:
         if version is None:
             raise TalosError('give image, version or both')
-        return image_for(version, schematic, platform), version, schematic
+        if custom and not schematic and not ghcr_published(version):
+            # System extensions without an Image Factory schematic: a custom installer, which we cannot name.
+            raise TalosError('cannot tell which installer image to use for Talos %s: the node runs system extensions '
+                             'but no Image Factory schematic, and ghcr.io/siderolabs/installer is not published '
+                             'from Talos 1.14 on; give image' % version)
+        default = image_for(version, schematic, platform)
+        return default, version, schematic
     parsed = parse_image(image)
     if version is not None and parsed.tag is not None and parsed.tag != version:
         raise TalosError('image %s is Talos %s, but version is %s' % (image, parsed.tag, version))
@@ -101,8 +117,8 @@ async def upgrade(client: Any, node: Optional[str], *, image: Optional[str], ver
     started = time.monotonic()
     info = await client.version(node)
     current, platform = info['tag'], (info.get('platform') or {}).get('name')
-    schematic = await node_schematic(client, node)
-    target_image, target_version, target_schematic = target_of(image, version, schematic, platform)
+    schematic, custom = await node_extensions(client, node)
+    target_image, target_version, target_schematic = target_of(image, version, schematic, platform, custom)
     result: dict[str, Any] = {
         'changed': False, 'old_version': current, 'new_version': current, 'target_version': target_version,
         'image': target_image, 'old_schematic': schematic, 'new_schematic': schematic, 'api': None,

@@ -41,6 +41,27 @@ class Observation:
     def running_and_ready(self) -> bool:
         return self.reachable and self.stage == 'running' and bool(self.ready)
 
+    @property
+    def booted(self) -> bool:
+        """The boot sequence finished: every service it starts is up (stage running).
+
+        Talos ends the boot only once its services are up, etcd included on a control plane
+        (machined's startAllServices task), so a control plane waiting for bootstrap stays ``booting``.
+        """
+        return self.reachable and self.stage == 'running'
+
+    @property
+    def up_configured(self) -> bool:
+        """Back from a first apply: serving the Talos API with its config, booting or running.
+
+        A control plane of a cluster not bootstrapped yet stays ``booting`` (etcd waits for the bootstrap),
+        so this is all a first apply can guarantee."""
+        return self.reachable and self.stage in ('booting', 'running')
+
+    def readiness(self) -> dict[str, Any]:
+        """Readiness as its own report: a node can be back and running yet not ready (Kubernetes not up yet)."""
+        return {'ready': bool(self.ready), 'unmet_conditions': list(self.unmet)}
+
     def describe(self) -> str:
         if not self.reachable:
             return 'unreachable (%s)' % self.error
@@ -98,18 +119,31 @@ async def wait_until(look: Callable[[], Awaitable[Observation]], done: Callable[
 
 
 class Rebooted:
-    """``done`` predicate: the node is back (new boot ID, or seen down when the boot ID is unreadable),
-    running and ready, optionally at a given version."""
+    """``done`` predicate: the node is back (new boot ID, or seen down when the boot ID is unreadable)
+    and has finished booting, optionally at a given version.
 
-    def __init__(self, boot_id: Optional[str], version: Optional[str] = None) -> None:
+    Finished booting is what a reboot guarantees, not readiness: stage ``running`` (its services
+    are up), or — for a node that was not ``running`` before either, such as a control plane
+    waiting for bootstrap — any stage past the power cycle (``booting``), since it cannot get further
+    on its own. Readiness (Kubernetes) is reported separately by the caller.
+    """
+
+    def __init__(self, boot_id: Optional[str], version: Optional[str] = None,
+                 stage_before: Optional[str] = 'running') -> None:
         self.boot_id = boot_id
         self.version = version
         self.went_away = False
+        self.stage_before = stage_before
+
+    def back(self, observation: Observation) -> bool:
+        if observation.booted:
+            return True
+        return observation.reachable and observation.stage == 'booting' and self.stage_before != 'running'
 
     def __call__(self, observation: Observation) -> bool:
         if not observation.reachable or observation.stage in ('rebooting', 'upgrading', 'booting', 'unknown'):
             self.went_away = True
-        if not observation.running_and_ready:
+        if not self.back(observation):
             return False
         if self.boot_id is not None and observation.boot_id is not None:
             if observation.boot_id == self.boot_id:
@@ -122,7 +156,9 @@ class Rebooted:
 
     @property
     def description(self) -> str:
-        text = 'the node to come back with a new boot ID, running and ready'
+        text = 'the node to come back with a new boot ID and finish booting (stage running)'
+        if self.stage_before != 'running':
+            text = 'the node to come back with a new boot ID'
         if self.version:
             text += ' on Talos %s' % self.version
         return text

@@ -20,6 +20,10 @@ description:
     O(recover_skip_hash_check=true)), uploaded (MachineService.EtcdRecover, read from disk chunk by chunk) and
     etcd is bootstrapped from it.
   - With O(wait=true), waits until etcd runs and is healthy on O(node).
+  - Right after a boot Talos refuses Bootstrap and EtcdRecover for a few seconds (gRPC FAILED_PRECONDITION
+    "bootstrap is not available yet" while the container runtime starts, "time is not in sync yet", "etcd
+    service is not ready for recovery yet" before /var is mounted). These answers are retried every second
+    for up to O(wait_timeout) seconds (whatever O(wait) is); then the module fails naming the precondition.
 author:
   - Talos Linux Ansible collection contributors (@talos-linux)
 extends_documentation_fragment:
@@ -50,7 +54,9 @@ options:
     type: bool
     default: true
   wait_timeout:
-    description: Seconds to wait with O(wait=true).
+    description:
+      - Seconds to wait with O(wait=true), counted from the first Bootstrap attempt.
+      - Also how long refusals for an unmet precondition (FAILED_PRECONDITION) are retried.
     type: float
     default: 300
 attributes:

@@ -13,7 +13,7 @@ description:
   - Runs health checks against the cluster until all pass or O(wait_timeout) passes, then fails naming the check
     and the nodes at fault. A gate for bootstraps and rolling upgrades.
   - "API-side checks, in this order: V(reachable) (every node answers the Talos API), V(boot_sequence)
-    (MachineStatus stage running and ready everywhere), V(etcd) (one healthy voting etcd member per control plane
+    (MachineStatus stage running everywhere: the boot sequence ended, its services are up), V(etcd) (one healthy voting etcd member per control plane
     and no other member), V(services) (the O(services) run and are not unhealthy on every node that has them),
     V(version) (all nodes on one Talos version; only with O(same_version) or when named in O(checks))."
   - Then V(server), Talos's own cluster health check (C(talosctl health)), streamed from a control plane; it
@@ -83,6 +83,12 @@ attributes:
     details: Never changes anything.
 notes:
   - Needs a client certificate with one of the roles C(os:admin), C(os:operator) or C(os:reader).
+  - The V(server) check needs C(os:admin) - Talos runs its Kubernetes checks with the caller's roles and
+    fetches a kubeconfig for them, which only C(os:admin) may do. Without it V(server) is V(skipped) (the reason
+    is its C(message)); naming it in O(checks) is then an error.
+  - Talos's check takes IP addresses only. Names in O(controlplanes) and O(workers) are resolved first (the
+    node's own default address through the Talos API, else the controller's resolver; see RV(resolved_nodes));
+    a name that cannot be resolved fails the task naming it.
   - Talos's server-side check is served by control planes only.
 seealso:
   - module: talos.linux.etcd_info
@@ -162,6 +168,10 @@ workers:
   returned: always
   type: list
   elements: str
+resolved_nodes:
+  description: Names given in O(controlplanes) or O(workers) and the IP address each was resolved to.
+  returned: always
+  type: dict
 node_source:
   description: Where the node list came from, V(options), V(inventory) or V(discovery).
   returned: always
@@ -177,7 +187,9 @@ from typing import Any
 
 from ansible_collections.talos.linux.plugins.module_utils._client import TalosClient
 from ansible_collections.talos.linux.plugins.module_utils._errors import TalosError
-from ansible_collections.talos.linux.plugins.module_utils._health import CHECKS, discover, run_checks, select_checks
+from ansible_collections.talos.linux.plugins.module_utils._health import (CHECKS, discover, restrict_to_roles,
+                                                                          run_checks, select_checks)
+from ansible_collections.talos.linux.plugins.module_utils._health_nodes import resolve_nodes
 from ansible_collections.talos.linux.plugins.module_utils._health_checks import DEFAULT_SERVICES, Cluster
 from ansible_collections.talos.linux.plugins.module_utils._module import TalosModule
 
@@ -204,14 +216,19 @@ def main() -> None:
     started = time.monotonic()
 
     async def work(client: TalosClient) -> dict[str, Any]:
+        chosen, skip_reasons = restrict_to_roles(names, list(client.roles), 'server' in (params['checks'] or []))
+        resolved: dict[str, str] = {}
         if params['controlplanes'] or params['workers']:
-            cluster, source = Cluster(list(params['controlplanes'] or []), list(params['workers'] or [])), 'options'
+            controlplanes, found = await resolve_nodes(client, 'controlplanes', list(params['controlplanes'] or []))
+            workers, found_workers = await resolve_nodes(client, 'workers', list(params['workers'] or []))
+            resolved = dict(found, **found_workers)
+            cluster, source = Cluster(controlplanes, workers), 'options'
         else:
             cluster, source = await discover(client), 'discovery'
         cluster.services = list(params['services'])
-        results = await run_checks(client, cluster, names, params['wait_timeout'], params['node'])
+        results = await run_checks(client, cluster, chosen, params['wait_timeout'], params['node'], skip_reasons)
         return {'checks': results, 'controlplanes': cluster.controlplanes, 'workers': cluster.workers,
-                'node_source': source}
+                'node_source': source, 'resolved_nodes': resolved}
 
     result = talos.run(talos.connection_settings(), work)
     result['duration'] = round(time.monotonic() - started, 3)

@@ -92,6 +92,17 @@ boot_id:
   description: Boot ID after the reboot.
   returned: when O(wait) and not in check mode
   type: str
+ready:
+  description:
+    - Whether the node was ready (MachineStatus) when the wait ended. The wait ends when the node is back and
+      has finished booting, not when it is ready (Kubernetes may still be coming up).
+  returned: when O(wait) and not in check mode
+  type: bool
+unmet_conditions:
+  description: Talos's unmet readiness conditions (C(name), C(reason)) when the wait ended.
+  returned: when O(wait) and not in check mode
+  type: list
+  elements: dict
 version:
   description: Talos version the node runs after the reboot.
   returned: when O(wait) and not in check mode

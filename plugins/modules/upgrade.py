@@ -37,7 +37,9 @@ options:
       - Installer image, for example V(factory.talos.dev/metal-installer/<schematic>:v1.14.1) or
         V(ghcr.io/siderolabs/installer:v1.12.6).
       - Without it, O(version) picks the installer - Image Factory's for the node's current schematic and
-        platform when the node runs an Image Factory image, else V(ghcr.io/siderolabs/installer).
+        platform when the node runs an Image Factory image, else V(ghcr.io/siderolabs/installer) up to Talos 1.13
+        and, from 1.14 on (where that image is no longer published), Image Factory's default schematic. A node that
+        runs system extensions without an Image Factory schematic needs O(image) for targets from 1.14 on.
     type: str
   version:
     description:

@@ -70,9 +70,9 @@ def start_fleet(state_dir: str, *args: str) -> Fleet:
 
 @pytest.fixture(scope='session')
 def fleet(tmp_path_factory):
-    """A configured v1.14 fleet: 2 control planes, 1 worker."""
+    """A running v1.14 cluster: 2 control planes, 1 worker, etcd bootstrapped (every machine in stage running)."""
     state = str(tmp_path_factory.mktemp('fleet'))
-    running = start_fleet(state, '--controlplanes', '2', '--workers', '1')
+    running = start_fleet(state, '--controlplanes', '2', '--workers', '1', '--bootstrap')
     yield running
     sim('down', '--state-dir', state)
 

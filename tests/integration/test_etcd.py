@@ -48,3 +48,15 @@ def test_recover_from_snapshot(etcd_fleet, tmp_path):
                  for name in ('talos-cp-1', 'talos-cp-2', 'talos-cp-3')]
     assert_ok(ansible_playbook('etcd_recover.yml', dict(common(etcd_fleet), backup_dir=str(tmp_path),
                                                         data_dirs=data_dirs)))
+
+
+def test_bootstrap_retries_preconditions(tmp_path_factory):
+    """Right after `up` the container runtime is not up (--bootstrap-delay): the first refusals are retried."""
+    state = str(tmp_path_factory.mktemp('bootstrap-preconditions'))
+    fleet = start_fleet(state, '--controlplanes', '1', '--bootstrap-delay', '6')
+    try:
+        assert_ok(ansible_playbook('etcd_bootstrap_preconditions.yml', {
+            'talosconfig': fleet.talosconfig, 'cps': fleet.addresses('controlplane'), 'repo': REPO,
+            'sim': [sys.executable, '-m', 'simulator', 'ctl', '--state-dir', state]}))
+    finally:
+        sim('down', '--state-dir', state)

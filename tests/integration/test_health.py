@@ -120,3 +120,9 @@ def test_watch_machine_status_through_a_reboot_and_health_stream(health_fleet):
     assert 'only available on control plane nodes' in refused
     assert lines[0].startswith('discovered nodes: ')
     assert lines[-1] == 'waiting for all k8s nodes to report schedulable: OK'
+
+
+def test_server_check_needs_admin_and_names_resolve(health_fleet):
+    extra = dict(common(health_fleet), cp_names=[m['hostname'] for m in health_fleet.machines
+                                                 if m['type'] == 'controlplane'])
+    assert_ok(ansible_playbook('health_roles_names.yml', extra))

@@ -80,7 +80,7 @@ def test_timeout_names_what_the_node_was_last_seen_doing(fleet114):
 def test_quorum_refusal(fleet114):
     assert_ok(ansible_playbook('lifecycle_quorum.yml', {
         'talosconfig': fleet114.talosconfig, 'node': address(fleet114, 'talos-cp-1'),
-        'image': 'ghcr.io/siderolabs/installer:v1.14.1'}))
+        'image': 'factory.talos.dev/metal-installer/%s:v1.14.1' % SCHEMATIC}))
 
 
 @pytest.mark.parametrize('fleet_name, name', [('fleet114', 'talos-worker-1'), ('fleet112', 'talos-worker-1')])
@@ -90,3 +90,9 @@ def test_reset_back_to_maintenance(request, fleet_name, name):
     version = next(machine['talos_version'] for machine in machines if machine['name'] == name)
     assert_ok(ansible_playbook('lifecycle_reset.yml', {
         'talosconfig': fleet.talosconfig, 'node': address(fleet, name), 'version': version}))
+
+
+def test_reset_of_the_last_etcd_member_is_refused_or_fails_naming_etcd(fleet112):
+    assert_ok(ansible_playbook('lifecycle_sequences.yml', {
+        'talosconfig': fleet112.talosconfig, 'node': address(fleet112, 'talos-cp-1'),
+        'image': 'ghcr.io/siderolabs/installer:v1.13.4'}))

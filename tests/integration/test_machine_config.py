@@ -319,5 +319,5 @@ def test_generated_talosconfig_reaches_talos_sim(tmp_path, bundle_file, own_flee
 def test_talos_sim_rejects_a_bad_secrets_file(tmp_path):
     bad = tmp_path / 'bad.yaml'
     bad.write_text('cluster: {}\n')
-    with pytest.raises(AssertionError, match='(?s)--secrets: .*cluster is required'):
+    with pytest.raises(AssertionError, match='(?s)--secrets: .*cluster.id is required'):
         sim('up', '--state-dir', str(tmp_path / 'state'), '--secrets', str(bad))

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
@@ -18,6 +19,7 @@ from cryptography.hazmat.primitives import serialization
 
 from ansible_collections.talos.linux.plugins.module_utils import _pki
 from ansible_collections.talos.linux.tests.integration.conftest import ansible_playbook, assert_ok, sim, start_fleet
+from simulator import operator
 
 
 def server_key_fingerprint(address):
@@ -58,6 +60,8 @@ def test_stopped_machine_is_reported_and_comes_back_with_new_boot_id(fleet):
             'talosconfig': fleet.talosconfig, 'down_node': worker['address']}))
     finally:
         fleet.ctl('start', worker['name'])
+    # Back with a new boot: it boots (stage booting) until its services run, as Talos does.
+    asyncio.run(operator.wait_running(fleet.talosconfig, [worker['address']], 20))
     assert_ok(ansible_playbook('node_info_fleet.yml', {
         'talosconfig': fleet.talosconfig, 'context': 'sim', 'admin': True, 'version': 'v1.14.0',
         'expected': expected_nodes(fleet)}))

@@ -160,7 +160,7 @@ def test_drift_on_one_machine(cluster):
 def test_rolling_upgrade(cluster):
     fleet, inventory, _cluster_dir, _addresses = cluster
     result = run('rolling_upgrade.yml', inventory, {
-        'talos_rolling_upgrade_image': 'ghcr.io/siderolabs/installer:v1.14.1', 'talos_rolling_upgrade_worker_batch': 2,
+        'talos_rolling_upgrade_version': 'v1.14.1', 'talos_rolling_upgrade_worker_batch': 2,
         'talos_rolling_upgrade_health_timeout': 60})
     assert_ok(result)
     assert set(versions(fleet).values()) == {'v1.14.1'}
@@ -176,7 +176,7 @@ def test_rolling_upgrade(cluster):
 
 def test_rolling_upgrade_stops_at_a_dead_machine_and_resumes(cluster):
     fleet, inventory, _cluster_dir, addresses = cluster
-    target = {'talos_rolling_upgrade_image': 'ghcr.io/siderolabs/installer:v1.14.2',
+    target = {'talos_rolling_upgrade_version': 'v1.14.2',
               'talos_rolling_upgrade_health_timeout': 20, 'talos_rolling_upgrade_wait_timeout': 8}
     fleet.ctl('hold', 'talos-cp-2')
     stopped = run('rolling_upgrade.yml', inventory, target)
@@ -198,7 +198,7 @@ def test_rolling_upgrade_stops_at_a_dead_machine_and_resumes(cluster):
 
 def test_rolling_upgrade_unknown_image(cluster):
     fleet, inventory, _cluster_dir, addresses = cluster
-    image = 'ghcr.io/siderolabs/installer-nonexistent:v1.14.3'
+    image = 'factory.talos.dev/metal-installer-nonexistent/%s:v1.14.3' % ('0' * 64)
     result = run('rolling_upgrade.yml', inventory, {'talos_rolling_upgrade_image': image})
     assert result.rc != 0
     assert 'Rolling upgrade stopped at cp-1 (%s)' % addresses['cp-1'] in result.output
