@@ -134,9 +134,9 @@ class EventWatcher:
         elif event.get('error_code') == 'LOCKED' and not event['actor_id'] and first_stream:
             # machined refused the sequence we asked for (it answered OK): the refusal carries no actor ID, so
             # a live LOCKED event right after our call is ours.
-            self.failure = dict(event, error='another operation is running on %s (machined refused the %s '
-                                              'sequence: %s)' % (self._label(), event['sequence'],
-                                                                 event['error']))
+            message = 'another operation is running on %s (machined refused the %s sequence: %s)' % (
+                self._label(), event['sequence'], event['error'])
+            self.failure = dict(event, error=message)
 
     def _label(self) -> str:
         settings = getattr(self.client, 'settings', None)

@@ -30,7 +30,7 @@ def server():
     def serve() -> None:
         while not stop.is_set():
             try:
-                conn, _ = listener.accept()
+                conn, _peer = listener.accept()
             except OSError:
                 return
             try:

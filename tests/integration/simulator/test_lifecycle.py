@@ -224,6 +224,7 @@ def test_legacy_upgrade_and_rollback_errors_on_1_12(fleet112):
 
     def upgrade():
         rpc(address, tls, MachineService.Upgrade, machine_pb2.UpgradeRequest(image='ghcr.io/siderolabs/installer:v1.13.5'))
+
     def fatal(event) -> bool:  # (a boot the upgrade took over ends CANCELED first)
         kind, payload = decode(event)
         return kind == 'machine.SequenceEvent' and payload.HasField('error') and payload.error.code == common_pb2.Code.Value('FATAL')

@@ -162,8 +162,8 @@ def test_legacy_upgrade_from_1_12_to_1_15_is_refused_by_the_installer(tmp_path_f
     for fleet in _fleet_fixture(tmp_path_factory, '--workers', '1', '--controlplanes', '1', '--reboot-delay', '0.3',
                                 '--talos-version', 'v1.12.9'):
         address, tls = fleet.address('talos-worker-1'), fleet.tls()
-        seen = collect_events(address, tls, action=lambda: rpc(address, tls, MachineService.Upgrade,
-                                                                 machine_pb2.UpgradeRequest(image=FACTORY % 'v1.15.0')),
+        request = machine_pb2.UpgradeRequest(image=FACTORY % 'v1.15.0')
+        seen = collect_events(address, tls, action=lambda: rpc(address, tls, MachineService.Upgrade, request),
                               until=until_error(common_code('FATAL')), timeout=10)
         fatal = [ev.error.message for ev, _actor in sequence_events(seen) if ev.HasField('error') and ev.error.code == common_code('FATAL')]
         assert fatal and fatal[0].endswith('failed to run installer: exit code 4: pre-flight checks failed: host '
