@@ -105,10 +105,16 @@ class _Endpoint:
         """How the channel's last connection ended (exception, whether the node had answered), if it did."""
         return self._channel.lost if self._channel is not None else None
 
-    def close(self) -> None:
+    def close(self, *, draining: bool = True) -> None:
+        """Close the channel. ``draining=False`` (after a failed connect) spares the calls on connections the node
+        is gracefully closing (GOAWAY): they finish as the node lets them, and the channel is kept to close those
+        connections at the end."""
         if self._channel is not None:
             self._channel.close()
-            self._channel = None
+            if draining:
+                self._channel.close_draining()
+            if draining or not self._channel.draining:
+                self._channel = None
 
 
 class Transport:
@@ -216,7 +222,7 @@ class Transport:
             # grpclib connects lazily inside the first send; connect first to tell "unreachable" apart.
             await asyncio.wait_for(channel.__connect__(), min(CONNECT_TIMEOUT, timeout))
         except (OSError, asyncio.TimeoutError, StreamTerminatedError) as exc:
-            endpoint.close()
+            endpoint.close(draining=False)  # a machine going down gracefully refuses new connections
             rejected = self._certificate_rejected(endpoint, exc, None) if isinstance(exc, ssl.SSLError) else None
             if rejected is not None:  # TLS 1.2: refused inside the handshake; no other endpoint will accept it
                 raise rejected from None

@@ -17,8 +17,6 @@ from ansible_collections.talos.linux.plugins.module_utils._client import TalosCl
 pytestmark = pytest.mark.interop
 
 
-@pytest.mark.xfail(strict=True, reason='client fix pending (issue 14): h2 marks the connection closed on GOAWAY and '
-                   'raises on the PING that follows, so grpclib ends every stream with a protocol error')
 def test_in_flight_calls_finish_on_graceful_goaway_and_new_calls_reconnect(pki, start_goserver):
     server = start_goserver()
 
