@@ -84,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     time_sync = ctl_sub.add_parser('time-sync', help="hold a machine's time sync off, or let it sync again")
     time_sync.add_argument('machine', help='machine name, hostname or address')
     time_sync.add_argument('service', metavar='on|off', choices=('on', 'off'), help='off: time is not synced')
+    stall = ctl_sub.add_parser('stall', help="make the machine's next sequence spend SECONDS in its first task")
+    stall.add_argument('machine', help='machine name, hostname or address')
+    stall.add_argument('service', metavar='SECONDS', help='how long the first task takes (e.g. pods slow to stop)')
     for op, text in (('stop-service', 'stop a service of a machine, as if it crashed (etcd: its member stops)'),
                      ('start-service', 'start a stopped service of a machine again'),
                      ('extension-service', 'install an extension service ext-SERVICE on a machine')):

@@ -69,6 +69,20 @@ async def _hold(fleet: Fleet, request: dict[str, Any]) -> dict[str, Any]:
     return {'machine': machine.describe()}
 
 
+@operation('stall')
+async def _stall(fleet: Fleet, request: dict[str, Any]) -> dict[str, Any]:
+    """The machine's next sequence spends SECONDS in its first task (pods slow to stop, a slow drain)."""
+    machine = fleet.find(str(request.get('machine', '')))
+    try:
+        seconds = float(str(request.get('service', '')))
+    except ValueError:
+        raise ValueError('stall takes a number of seconds, not %r' % request.get('service')) from None
+    if not 0 < seconds <= 3600:
+        raise ValueError('stall takes 0 < SECONDS <= 3600, not %g' % seconds)
+    lifecycle_of(machine).stall_next = seconds
+    return {'machine': machine.describe(), 'stall': seconds}
+
+
 @operation('stop-service')
 async def _stop_service(fleet: Fleet, request: dict[str, Any]) -> dict[str, Any]:
     """A service stops (etcd: its real member stops) as if it had crashed; it stays down until started."""

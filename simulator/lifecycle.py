@@ -5,9 +5,9 @@
 Each machine has one ``Lifecycle`` (``lifecycle_of(machine)``): its event bus, MachineStatus stage,
 the image it runs, the image the installer wrote for the next boot, the previous one (rollback),
 the images pulled into its containerd and injected faults. Sequences (reboot, shutdown, reset,
-upgrade) run in the background after the API call answered, publish Sequence/Phase/Task and
-MachineStatus events with the call's actor ID, and take the machine down and up through
-``Machine.stop()``/``Machine.start()`` so that its shutdown and boot hooks run. One sequence runs at
+upgrade) run in the background after the API call answered, publish Sequence/Phase/Task events with the
+call's actor ID (MachineStatus events, on every change of stage or readiness, carry none), and take the
+machine down and up through ``Machine.stop()``/``Machine.start()`` so that its shutdown and boot hooks run. One sequence runs at
 a time, boot and maintenance (initialize) included, under machined's takeover rules (simulator.sequencer).
 A failing task ends its sequence with a FATAL event and machined reboots. A rebooted machine is
 away for ``REBOOT_DELAY`` seconds, comes back with a new boot ID, and reports stage ``booting`` (not
@@ -41,6 +41,7 @@ BOOT_SETTLE = 0.3  # seconds a freshly booted machine reports stage booting, not
 STEP = 0.02  # seconds each task of a sequence takes
 FATAL_COUNTDOWN = 0.5  # machined counts 10 s down before rebooting after a fatal sequence error (compressed)
 BOOT_POLL = 0.1  # seconds between looks at whether the boot sequence's services are up (BOOT_WAITS)
+STATUS_POLL = 0.2  # seconds between readiness recomputations (MachineStatusController's input changes)
 
 UPGRADE_CHECKS: list[Callable[['Machine', Any], Awaitable[None]]] = []
 # A graceful reset's leaveEtcd task (raise TaskFailed to fail the sequence) and the reset's wipe
@@ -122,6 +123,7 @@ class Lifecycle:
         self.pulled: dict[str, InstallerImage] = {}
         self.fail_next_upgrade = False
         self.hold = False  # the next power cycle leaves the machine down
+        self.stall_next = 0.0  # seconds the next sequence's first task takes (``ctl stall``)
         self.sequence: Optional[str] = None  # the sequence holding machined's lock (boot and initialize too)
         self.sequence_actor = ''
         self._sequence_task: Optional[asyncio.Future] = None
@@ -132,6 +134,7 @@ class Lifecycle:
         self._phase_number = 0
         self.same_boot = False  # apid restarting within one boot (leaving maintenance on an installed machine)
         self._tasks: set[asyncio.Future] = set()
+        self._published: Optional[tuple[str, bool, list[dict[str, str]]]] = None  # last MachineStatusEvent
 
     # -- boots -------------------------------------------------------------------------------
 
@@ -147,7 +150,9 @@ class Lifecycle:
     def _new_boot(self, settle_later: bool) -> None:
         self.boot_id = self.machine.boot_id
         self.events = events.EventBus()
+        self._published = None
         self.sequence, self.sequence_actor, self._sequence_task, self._going_down = None, '', None, False
+        self.spawn(self._watch_status(self.boot_id))
         self.events.publish(events.sequence('initialize', 'START'))
         if not self.machine.configured:
             self._wait_for_config()
@@ -215,11 +220,42 @@ class Lifecycle:
 
     def set_stage(self, stage: str, ready: bool, unmet: Optional[list[dict[str, str]]] = None,
                   actor_id: str = '') -> None:
+        """The stage changes (from sequence events, as MachineStatusController.watchEvents follows them); readiness
+        is recomputed and a changed status published. ``actor_id`` is not carried: see ``refresh_status``."""
+        del actor_id
         for compute in READINESS:
             ready, unmet = compute(self.machine, stage)
         self.stage, self.ready, self.unmet = stage, ready, list(unmet or [])
-        self.events.publish(events.machine_status(stage, ready, self.unmet), actor_id)
+        self._publish_status()
         self.machine.on_change()
+
+    def refresh_status(self) -> None:
+        """Recompute readiness for the current stage; publish when it changed (see ``_publish_status``)."""
+        if self.stage == 'unknown' or not self.machine.running:
+            return
+        for compute in READINESS:
+            self.ready, self.unmet = compute(self.machine, self.stage)
+        self._publish_status()
+
+    def _publish_status(self) -> None:
+        """MachineStatusController rewrites the MachineStatus resource on every input change and the publisher
+        sends a MachineStatusEvent for each resulting change of the resource — stage or readiness — from its
+        controller context, so without an actor ID
+        (internal/app/machined/pkg/controllers/runtime/machine_status.go:MachineStatusController.Run,
+        machine_status_publisher.go:MachineStatusPublisherController.Run @ v1.13.9). An unchanged status
+        publishes nothing."""
+        status = (self.stage, self.ready, [dict(item) for item in self.unmet])
+        if status == self._published:
+            return
+        self._published = status
+        self.events.publish(events.machine_status(self.stage, self.ready, self.unmet), '')
+
+    async def _watch_status(self, boot_id: str) -> None:
+        """The controller's inputs (services, time, the fleet's etcd health) have no events here: look at them
+        every STATUS_POLL seconds for the whole boot."""
+        while self.boot_id == boot_id and (self.machine.running or self.same_boot):
+            self.refresh_status()
+            await asyncio.sleep(STATUS_POLL)
 
     def spawn(self, coro: Awaitable[Any]) -> asyncio.Future:
         """Run a sequence in the background (kept referenced until it ends)."""
@@ -318,7 +354,8 @@ class Lifecycle:
             for number, task in enumerate(tasks, 1):
                 name, action = (task, None) if isinstance(task, str) else task
                 self.events.publish(events.task(name, 'START'), actor_id)
-                await asyncio.sleep(STEP)
+                stall, self.stall_next = self.stall_next, 0.0
+                await asyncio.sleep(STEP + stall)
                 if action is not None:
                     try:
                         await action()

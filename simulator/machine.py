@@ -151,4 +151,5 @@ class Machine:
             'talos_version': self.version.tag,
             'state': self.state,
             'hostname': self.hostname,
+            'boot_id': self.boot_id if self.running else None,
         }

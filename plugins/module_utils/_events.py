@@ -16,6 +16,7 @@ from typing import Any, Optional
 
 from ansible_collections.talos.linux.plugins.module_utils._api.common import common_pb2
 from ansible_collections.talos.linux.plugins.module_utils._api.machine import machine_pb2
+from ansible_collections.talos.linux.plugins.module_utils._errors import TalosError
 
 TYPE_URL_PREFIX = 'talos/runtime/'
 HELLO_TIMEOUT = 5.0
@@ -78,6 +79,17 @@ def describe_event(event: dict[str, Any]) -> str:
     return kind or 'hello'
 
 
+class SequenceLocked(TalosError):
+    """machined refused the requested sequence because another one runs (a LOCKED sequence event)."""
+
+
+def failure_error(what: str, failure: dict[str, Any], node: Optional[str]) -> TalosError:
+    """The error for a failed sequence a watcher saw while waiting for ``what``."""
+    if failure.get('error_code') == 'LOCKED':
+        return SequenceLocked(failure['error'], node=node)
+    return TalosError('%s: %s' % (what, failure['error']), node=node)
+
+
 class EventWatcher:
     """Follows a node's events in the background: the last one seen, and a failed sequence of an actor
     (or the LOCKED refusal of the sequence just requested, which Talos publishes without an actor ID).
@@ -134,8 +146,8 @@ class EventWatcher:
         elif event.get('error_code') == 'LOCKED' and not event['actor_id'] and first_stream:
             # machined refused the sequence we asked for (it answered OK): the refusal carries no actor ID, so
             # a live LOCKED event right after our call is ours.
-            message = 'another operation is running on %s (machined refused the %s sequence: %s)' % (
-                self._label(), event['sequence'], event['error'])
+            message = 'another operation is running on %s: machined refused the %s sequence (%s); nothing was ' \
+                'changed' % (self._label(), event['sequence'], event['error'])
             self.failure = dict(event, error=message)
 
     def _label(self) -> str:

@@ -17,6 +17,7 @@ import time
 from typing import Any, Optional
 
 from ansible_collections.talos.linux.plugins.module_utils._errors import TalosError
+from ansible_collections.talos.linux.plugins.module_utils._events import SequenceLocked
 from ansible_collections.talos.linux.plugins.module_utils._installer_image import (
     ghcr_published, image_for, parse_image)
 from ansible_collections.talos.linux.plugins.module_utils._quorum_guard import guard_quorum, machine_type
@@ -149,6 +150,10 @@ async def upgrade(client: Any, node: Optional[str], *, image: Optional[str], ver
         outcome = await reboot_and_wait(client, node, action, wait, timeout, version=target_version)
     except UpgradeError:
         raise
+    except SequenceLocked as exc:
+        # Refused before anything ran: the legacy path changed nothing; the LifecycleService path has installed.
+        result['changed'] = result['api'] == 'lifecycle'
+        raise UpgradeError(exc.message, result, exc.node or node) from None
     except TalosError as exc:
         raise UpgradeError(exc.message, result, exc.node or node, exc.code) from None
     result['actor_id'] = outcome.get('actor_id')

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Optional
 
 from ansible_collections.talos.linux.plugins.module_utils._errors import TalosError
-from ansible_collections.talos.linux.plugins.module_utils._events import EventWatcher
+from ansible_collections.talos.linux.plugins.module_utils._events import EventWatcher, failure_error
 from ansible_collections.talos.linux.plugins.module_utils._node_info import node_info
 
 POLL_INTERVAL = 1.0
@@ -111,7 +111,7 @@ async def wait_until(look: Callable[[], Awaitable[Observation]], done: Callable[
         except asyncio.TimeoutError:
             raise wait_error(node, what, timeout, last, watcher) from None
         if watcher is not None and watcher.failure is not None:
-            raise TalosError('%s: %s' % (what, watcher.failure['error']), node=node)
+            raise failure_error(what, watcher.failure, node)
         if done(current):
             return current
         last = current

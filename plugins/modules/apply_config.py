@@ -16,8 +16,10 @@ description:
   - The mode is chosen for the node's Talos version and always sent explicitly. On Talos 1.13 and older, V(auto)
     applies without a reboot when Talos can take the change live and reboots otherwise; on 1.14 and newer every
     change is applied live.
-  - A machine in maintenance mode (O(insecure=true)) gets its first configuration, installs and reboots; with
-    O(wait) the module waits until it serves the Talos API with mutual TLS from the configuration's OS CA.
+  - A machine in maintenance mode (O(insecure=true)) gets its first configuration and leaves maintenance mode
+    (any mode but V(staged)), then installs and reboots or, when Talos is already on its disk, boots on without a
+    reboot; a V(try) configuration is kept in memory only. With O(wait) the module waits until it serves the Talos
+    API with mutual TLS from the configuration's OS CA; RV(rebooted) says which of the two happened.
   - Invalid YAML, unknown documents or fields and configs that fail Talos's basic validation are refused before
     anything is sent; other validation errors come from the node (gRPC C(INVALID_ARGUMENT)) and change nothing.
   - The request is sent once and never retried.
@@ -145,7 +147,13 @@ mode:
   returned: always
   type: str
 rebooted:
-  description: Whether the node rebooted (or would reboot, in check mode) because of the apply.
+  description:
+    - Whether the node rebooted because of the apply (or would reboot, in check mode, on a configured node).
+    - For a machine that was in maintenance mode this is read from the node after the apply, not predicted
+      (without Talos on its disk it installs and reboots; already installed, for example after a reset that
+      wiped only STATE, it boots on without a reboot). V(null) when it cannot be told - check mode, O(wait=false),
+      or no mTLS credentials for the configuration's OS CA; V(false) for a V(staged) configuration, which waits
+      in maintenance mode for the next boot.
   returned: always
   type: bool
 mode_details:

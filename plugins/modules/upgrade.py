@@ -223,7 +223,7 @@ def main() -> None:
     failure = result.pop('failed_with', None)
     if failure is not None:
         failure.node = failure.node or address
-        talos.fail(failure, **dict(failure.result, changed=True))
+        talos.fail(failure, **failure.result)  # changed: whether anything ran before the failure
     talos.module.exit_json(node=address, **result)
 
 

@@ -9,6 +9,11 @@ import json
 import pytest
 
 from ansible_collections.talos.linux.tests.integration.conftest import ansible_playbook, assert_ok, sim, start_fleet
+from ansible_collections.talos.linux.tests.integration.simulator.conftest import SimFleet
+from ansible_collections.talos.linux.tests.integration.simulator.test_lifecycle import boot_id as sim_boot_id
+from ansible_collections.talos.linux.tests.integration.simulator.test_lifecycle import resource_yaml
+from ansible_collections.talos.linux.tests.integration.simulator.test_lifecycle import version as sim_version
+from ansible_collections.talos.linux.tests.integration.simulator.test_lifecycle import wait_until as sim_wait_until
 
 SCHEMATIC = 'b' * 64
 
@@ -81,6 +86,34 @@ def test_quorum_refusal(fleet114):
     assert_ok(ansible_playbook('lifecycle_quorum.yml', {
         'talosconfig': fleet114.talosconfig, 'node': address(fleet114, 'talos-cp-1'),
         'image': 'factory.talos.dev/metal-installer/%s:v1.14.1' % SCHEMATIC}))
+
+
+def test_operations_refused_while_another_runs_fail_fast(fleet114, tmp_path):
+    """machined's LOCKED refusal (sequencer.go:sequenceTakeOver: neither reset nor upgrade may take over a reboot)
+    through ansible-playbook: both tasks fail in seconds, not at their 120 s timeout, and the node is unchanged."""
+    name = 'talos-worker-1'
+    node = address(fleet114, name)
+    raw = SimFleet(fleet114.state_dir, '')
+    boot_before, version_before = sim_boot_id(raw, name), sim_version(node, raw.tls())
+    fleet114.ctl('stall', name, '20')
+    out = str(tmp_path / 'locked.json')
+    assert_ok(ansible_playbook('lifecycle_locked.yml', {
+        'talosconfig': fleet114.talosconfig, 'node': node, 'wait_for': 120, 'out': out,
+        'image': 'factory.talos.dev/metal-installer/%s:v1.14.3' % SCHEMATIC}))
+    with open(out, encoding='utf-8') as f:
+        results = json.load(f)
+    assert results['reset_took'] < 15 and results['upgrade_took'] < 15, results
+    for task in ('reset', 'upgrade'):
+        assert results[task]['failed'] and not results[task]['changed']
+        assert results[task]['msg'] == ('node %s: another operation is running on %s: machined refused the %s '
+                                        'sequence (sequence not started: locked); nothing was changed'
+                                        % (node, node, task))
+    assert results['upgrade']['new_version'] == results['upgrade']['old_version'] == version_before
+    # Read back apart from the collection: the stalled reboot ends and the node boots once, configured (not reset),
+    # on the same version (not upgraded).
+    sim_wait_until(lambda: sim_boot_id(raw, name) not in ('', boot_before) and 'stage: running' in resource_yaml(
+        node, raw.tls(), 'MachineStatuses.runtime.talos.dev', 'machine'), timeout=60)
+    assert sim_version(node, raw.tls()) == version_before
 
 
 @pytest.mark.parametrize('fleet_name, name', [('fleet114', 'talos-worker-1'), ('fleet112', 'talos-worker-1')])

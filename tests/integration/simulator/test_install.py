@@ -34,6 +34,7 @@ def test_pip_installed_talos_sim_runs_outside_the_repo(tmp_path):
         f.write(sysconfig.get_paths()['purelib'] + '\n')
     env = {k: v for k, v in os.environ.items() if k not in ('PYTHONPATH', 'ANSIBLE_COLLECTIONS_PATH')}
     env['PIP_NO_INDEX'] = '1'
+    env['HOME'] = str(tmp_path / 'home')  # no collection installed under ~/.ansible of whoever runs the tests
     work = tmp_path / 'elsewhere'
     work.mkdir()
     source = tmp_path / 'src'  # a copy: an in-tree build would leave build/ and *.egg-info in the checkout
