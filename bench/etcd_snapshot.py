@@ -50,9 +50,9 @@ PLAYBOOK = """
 MEASURE = textwrap.dedent("""
     import asyncio, json, resource, sys, time, tracemalloc
     sys.path.insert(0, {collections!r})
-    from ansible_collections.talos.linux.plugins.module_utils._client import TalosClient
-    from ansible_collections.talos.linux.plugins.module_utils._connection import settings_from_options
-    from ansible_collections.talos.linux.plugins.module_utils._etcd_backup import take_snapshot
+    from ansible_collections.talos.linux.plugins.module_utils.client.client import TalosClient
+    from ansible_collections.talos.linux.plugins.module_utils.client.connection import settings_from_options
+    from ansible_collections.talos.linux.plugins.module_utils.etcd.backup import take_snapshot
     options = dict(talosconfig={talosconfig!r}, context=None, endpoints=None, ca=None, crt=None, key=None,
                    insecure=False, cert_fingerprint=None, timeout=600.0, nodes=None)
     async def main():

@@ -3,7 +3,7 @@
 """Development tool: derive the machine-config schema table from upstream's Go type definitions.
 
 Reads the struct definitions of pkg/machinery/config/types/** at one commit of a Talos git
-directory and writes plugins/module_utils/_machineconfig/schema_data.py: for every type its YAML
+directory and writes plugins/module_utils/machineconfig/schema_data.py: for every type its YAML
 field names in declaration order with their tags, for every document kind its root type. Only
 facts (names, order, tags) are extracted. Run again when upstream adds fields:
 
@@ -18,7 +18,7 @@ import subprocess
 import sys
 
 TYPES_DIR = 'pkg/machinery/config/types'
-OUT = os.path.join(os.path.dirname(__file__), '..', 'plugins', 'module_utils', '_machineconfig',
+OUT = os.path.join(os.path.dirname(__file__), '..', 'plugins', 'module_utils', 'machineconfig',
                    'schema_data.py')
 
 HEADER = '''# Copyright: (c) 2026, talos.linux contributors

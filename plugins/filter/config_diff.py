@@ -51,8 +51,8 @@ from typing import Any
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.talos.linux.plugins.module_utils._machineconfig import diff, documents
-from ansible_collections.talos.linux.plugins.module_utils._machineconfig.errors import MachineConfigError
+from ansible_collections.talos.linux.plugins.module_utils.machineconfig import diff, documents
+from ansible_collections.talos.linux.plugins.module_utils.machineconfig.errors import MachineConfigError
 
 
 def config_diff(old: Any, new: Any) -> str:

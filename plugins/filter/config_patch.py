@@ -62,8 +62,9 @@ from typing import Any
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.talos.linux.plugins.module_utils._machineconfig import documents, patch
-from ansible_collections.talos.linux.plugins.module_utils._machineconfig.errors import MachineConfigError
+from ansible_collections.talos.linux.plugins.module_utils.configpatch import patch
+from ansible_collections.talos.linux.plugins.module_utils.machineconfig import documents
+from ansible_collections.talos.linux.plugins.module_utils.machineconfig.errors import MachineConfigError
 
 
 def _is_operation_list(value: Any) -> bool:

@@ -178,15 +178,15 @@ boot_id:
   type: str
 '''
 
-from ansible_collections.talos.linux.plugins.module_utils._apply_config import apply_config
-from ansible_collections.talos.linux.plugins.module_utils._apply_options import ApplyOptions
-from ansible_collections.talos.linux.plugins.module_utils._client import TalosClient
-from ansible_collections.talos.linux.plugins.module_utils._connection import settings_from_options
-from ansible_collections.talos.linux.plugins.module_utils._desired_config import desired_config
-from ansible_collections.talos.linux.plugins.module_utils._errors import TalosError
-from ansible_collections.talos.linux.plugins.module_utils._machineconfig.errors import MachineConfigError
-from ansible_collections.talos.linux.plugins.module_utils._module import CONNECTION_ARGSPEC, TalosModule
-from ansible_collections.talos.linux.plugins.module_utils._tls_probe import shares_ca, trusted_cas
+from ansible_collections.talos.linux.plugins.module_utils.apply.apply_config import apply_config
+from ansible_collections.talos.linux.plugins.module_utils.apply.desired_config import desired_config
+from ansible_collections.talos.linux.plugins.module_utils.apply.options import ApplyOptions
+from ansible_collections.talos.linux.plugins.module_utils.apply.tls_probe import shares_ca, trusted_cas
+from ansible_collections.talos.linux.plugins.module_utils.client.client import TalosClient
+from ansible_collections.talos.linux.plugins.module_utils.client.connection import settings_from_options
+from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
+from ansible_collections.talos.linux.plugins.module_utils.frontend.module import CONNECTION_ARGSPEC, TalosModule
+from ansible_collections.talos.linux.plugins.module_utils.machineconfig.errors import MachineConfigError
 
 
 def _mtls_settings(params, nodes, cas):

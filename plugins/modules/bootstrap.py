@@ -107,11 +107,11 @@ msg:
   type: str
 '''
 
-from ansible_collections.talos.linux.plugins.module_utils._bootstrap import bootstrap
-from ansible_collections.talos.linux.plugins.module_utils._connection import parse_endpoint
-from ansible_collections.talos.linux.plugins.module_utils._errors import TalosError
-from ansible_collections.talos.linux.plugins.module_utils._etcd_snapshot_file import SnapshotError
-from ansible_collections.talos.linux.plugins.module_utils._module import TalosModule
+from ansible_collections.talos.linux.plugins.module_utils.client.connection import parse_endpoint
+from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
+from ansible_collections.talos.linux.plugins.module_utils.etcd.bootstrap import bootstrap
+from ansible_collections.talos.linux.plugins.module_utils.etcd.snapshot_file import SnapshotError
+from ansible_collections.talos.linux.plugins.module_utils.frontend.module import TalosModule
 
 
 def main() -> None:

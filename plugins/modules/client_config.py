@@ -176,8 +176,10 @@ path:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.talos.linux.plugins.module_utils import _client_config, _files, _talosconfig
-from ansible_collections.talos.linux.plugins.module_utils._pki import HAS_CRYPTOGRAPHY
+from ansible_collections.talos.linux.plugins.module_utils.client import talosconfig
+from ansible_collections.talos.linux.plugins.module_utils.client.pki import HAS_CRYPTOGRAPHY
+from ansible_collections.talos.linux.plugins.module_utils.configgen import client_config
+from ansible_collections.talos.linux.plugins.module_utils.frontend import files
 
 
 def main() -> None:
@@ -199,12 +201,12 @@ def main() -> None:
         mutually_exclusive=[('secrets', 'src'), ('renew_within', 'src')],
         supports_check_mode=True,
     )
-    for present, name in ((_talosconfig.HAS_YAML, 'PyYAML'), (HAS_CRYPTOGRAPHY, 'cryptography')):
+    for present, name in ((talosconfig.HAS_YAML, 'PyYAML'), (HAS_CRYPTOGRAPHY, 'cryptography')):
         if not present:
             module.fail_json(msg=missing_required_lib(name))
     try:
-        outcome = _client_config.reconcile(module.params, module.check_mode)
-    except (_client_config.ClientConfigError, _files.FileError) as exc:
+        outcome = client_config.reconcile(module.params, module.check_mode)
+    except (client_config.ClientConfigError, files.FileError) as exc:
         module.fail_json(msg=str(exc), path=module.params['path'])
     result = {'changed': outcome.changed, 'contexts': outcome.contexts, 'context': outcome.current,
               'renames': outcome.renames, 'renewed': outcome.renewed, 'path': module.params['path']}

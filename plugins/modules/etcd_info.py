@@ -135,8 +135,8 @@ quorum:
       elements: str
 '''
 
-from ansible_collections.talos.linux.plugins.module_utils._etcd import cluster_info
-from ansible_collections.talos.linux.plugins.module_utils._module import TalosModule
+from ansible_collections.talos.linux.plugins.module_utils.etcd.etcd import cluster_info
+from ansible_collections.talos.linux.plugins.module_utils.frontend.module import TalosModule
 
 
 def main() -> None:

@@ -69,9 +69,9 @@ disarmed:
   elements: dict
 '''
 
-from ansible_collections.talos.linux.plugins.module_utils._etcd_maintenance import (defragment, defragment_order,
-                                                                                    disarm_alarms)
-from ansible_collections.talos.linux.plugins.module_utils._module import TalosModule
+from ansible_collections.talos.linux.plugins.module_utils.etcd.maintenance import (defragment, defragment_order,
+                                                                                   disarm_alarms)
+from ansible_collections.talos.linux.plugins.module_utils.frontend.module import TalosModule
 
 
 def main() -> None:

@@ -101,9 +101,8 @@ msg:
   type: str
 '''
 
-from ansible_collections.talos.linux.plugins.module_utils._etcd_member import (forfeit_leadership, leave,
-                                                                               remove_member)
-from ansible_collections.talos.linux.plugins.module_utils._module import TalosModule
+from ansible_collections.talos.linux.plugins.module_utils.etcd.member import forfeit_leadership, leave, remove_member
+from ansible_collections.talos.linux.plugins.module_utils.frontend.module import TalosModule
 
 
 def main() -> None:

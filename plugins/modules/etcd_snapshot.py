@@ -98,11 +98,11 @@ removed:
 
 import os
 
-from ansible_collections.talos.linux.plugins.module_utils._errors import TalosError
-from ansible_collections.talos.linux.plugins.module_utils._etcd_backup import (check_destination, destination,
-                                                                               rotation, take_snapshot)
-from ansible_collections.talos.linux.plugins.module_utils._etcd_snapshot_file import SnapshotError
-from ansible_collections.talos.linux.plugins.module_utils._module import TalosModule
+from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
+from ansible_collections.talos.linux.plugins.module_utils.etcd.backup import (check_destination, destination, rotation,
+                                                                              take_snapshot)
+from ansible_collections.talos.linux.plugins.module_utils.etcd.snapshot_file import SnapshotError
+from ansible_collections.talos.linux.plugins.module_utils.frontend.module import TalosModule
 
 
 def main() -> None:

@@ -185,13 +185,13 @@ duration:
 import time
 from typing import Any
 
-from ansible_collections.talos.linux.plugins.module_utils._client import TalosClient
-from ansible_collections.talos.linux.plugins.module_utils._errors import TalosError
-from ansible_collections.talos.linux.plugins.module_utils._health import (CHECKS, discover, restrict_to_roles,
-                                                                          run_checks, select_checks)
-from ansible_collections.talos.linux.plugins.module_utils._health_nodes import resolve_nodes
-from ansible_collections.talos.linux.plugins.module_utils._health_checks import DEFAULT_SERVICES, Cluster
-from ansible_collections.talos.linux.plugins.module_utils._module import TalosModule
+from ansible_collections.talos.linux.plugins.module_utils.client.client import TalosClient
+from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
+from ansible_collections.talos.linux.plugins.module_utils.frontend.module import TalosModule
+from ansible_collections.talos.linux.plugins.module_utils.health.checks import Cluster, DEFAULT_SERVICES
+from ansible_collections.talos.linux.plugins.module_utils.health.health import (CHECKS, discover, restrict_to_roles,
+                                                                                run_checks, select_checks)
+from ansible_collections.talos.linux.plugins.module_utils.health.nodes import resolve_nodes
 
 
 def main() -> None:

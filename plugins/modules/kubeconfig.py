@@ -114,9 +114,9 @@ kubeconfig:
 
 import datetime
 
-from ansible_collections.talos.linux.plugins.module_utils import _kubeconfig
-from ansible_collections.talos.linux.plugins.module_utils._files import FileError
-from ansible_collections.talos.linux.plugins.module_utils._module import TalosModule
+from ansible_collections.talos.linux.plugins.module_utils.frontend.files import FileError
+from ansible_collections.talos.linux.plugins.module_utils.frontend.module import TalosModule
+from ansible_collections.talos.linux.plugins.module_utils.kubeconfig import kubeconfig
 
 
 def main() -> None:
@@ -136,23 +136,23 @@ def main() -> None:
     params = talos.params
     settings = talos.connection_settings([params['node']] if params['node'] else None)
     node = settings.nodes[0] if params['node'] else None
-    text = talos.run(settings, lambda client: _kubeconfig.fetch(client, node))
+    text = talos.run(settings, lambda client: kubeconfig.fetch(client, node))
     result = {'changed': False}
     if params['return_content']:
         result['kubeconfig'] = text
     if params['dest']:
         try:
-            plan = _kubeconfig.plan(text, params['dest'], params['merge'], params['force'], params['context_name'],
-                                    datetime.timedelta(days=params['renew_before']))
+            plan = kubeconfig.plan(text, params['dest'], params['merge'], params['force'], params['context_name'],
+                                   datetime.timedelta(days=params['renew_before']))
             if plan.changed and not talos.module.check_mode:
-                _kubeconfig.write(params['dest'], plan.content)
-        except (_kubeconfig.KubeconfigError, FileError) as exc:
+                kubeconfig.write(params['dest'], plan.content)
+        except (kubeconfig.KubeconfigError, FileError) as exc:
             talos.module.fail_json(msg=str(exc), dest=params['dest'])
         result.update(changed=plan.changed, dest=params['dest'], context=plan.context, renames=plan.renames)
         if talos.module._diff and plan.changed:  # pylint: disable=protected-access
             result['diff'] = {'before_header': params['dest'], 'after_header': params['dest'],
-                              'before': _kubeconfig.redacted(plan.before),
-                              'after': _kubeconfig.redacted(plan.content)}
+                              'before': kubeconfig.redacted(plan.before),
+                              'after': kubeconfig.redacted(plan.content)}
     talos.module.exit_json(**result)
 
 

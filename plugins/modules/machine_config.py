@@ -189,10 +189,11 @@ dest:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.talos.linux.plugins.module_utils import _files, _machine_config
-from ansible_collections.talos.linux.plugins.module_utils._machineconfig import documents
-from ansible_collections.talos.linux.plugins.module_utils._machineconfig.errors import MachineConfigError
-from ansible_collections.talos.linux.plugins.module_utils._pki import HAS_CRYPTOGRAPHY
+from ansible_collections.talos.linux.plugins.module_utils.client.pki import HAS_CRYPTOGRAPHY
+from ansible_collections.talos.linux.plugins.module_utils.configgen import machine_config
+from ansible_collections.talos.linux.plugins.module_utils.frontend import files
+from ansible_collections.talos.linux.plugins.module_utils.machineconfig import documents
+from ansible_collections.talos.linux.plugins.module_utils.machineconfig.errors import MachineConfigError
 
 ARGUMENT_SPEC = {
     'secrets': {'type': 'raw', 'required': True, 'no_log': False},
@@ -227,8 +228,8 @@ def main() -> None:
             module.fail_json(msg=missing_required_lib(name))
     params = module.params
     try:
-        outcome = _machine_config.reconcile(params, module.check_mode)
-    except (MachineConfigError, _files.FileError) as exc:
+        outcome = machine_config.reconcile(params, module.check_mode)
+    except (MachineConfigError, files.FileError) as exc:
         module.fail_json(msg=str(exc))
     result = {'changed': outcome.changed}
     if params['dest']:

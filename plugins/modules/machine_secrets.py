@@ -94,15 +94,15 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.talos.linux.plugins.module_utils import _files, _redact
-from ansible_collections.talos.linux.plugins.module_utils._machineconfig import secrets
-from ansible_collections.talos.linux.plugins.module_utils._machineconfig.errors import MachineConfigError
-from ansible_collections.talos.linux.plugins.module_utils._pki import HAS_CRYPTOGRAPHY
+from ansible_collections.talos.linux.plugins.module_utils.client.pki import HAS_CRYPTOGRAPHY
+from ansible_collections.talos.linux.plugins.module_utils.configgen import secrets
+from ansible_collections.talos.linux.plugins.module_utils.frontend import files, redact
+from ansible_collections.talos.linux.plugins.module_utils.machineconfig.errors import MachineConfigError
 
 
 def run(module: AnsibleModule) -> dict:
     path = module.params['path']
-    existing = _files.read_bytes(path)
+    existing = files.read_bytes(path)
     if existing is not None and not module.params['force']:
         bundle = secrets.loads(existing, 'secrets bundle %s' % path)
         try:
@@ -110,14 +110,14 @@ def run(module: AnsibleModule) -> dict:
         except MachineConfigError as exc:
             raise MachineConfigError('secrets bundle %s is invalid: %s' % (path, str(exc).strip())) from None
         return {'changed': False, 'created': False, 'bundle': bundle}
-    _files.check_parent(path)
+    files.check_parent(path)
     bundle = secrets.generate(module.params['talos_version'])
     text = secrets.dumps(bundle)
     if not module.check_mode:
-        _files.atomic_write(path, text)
+        files.atomic_write(path, text)
     before = existing.decode('utf-8', errors='replace') if existing is not None else ''
     diff = {'before_header': path, 'after_header': path,
-            'before': _redact.redact_text(before), 'after': _redact.redact_text(text)}
+            'before': redact.redact_text(before), 'after': redact.redact_text(text)}
     return {'changed': True, 'created': True, 'bundle': bundle, 'diff': diff}
 
 
@@ -137,7 +137,7 @@ def main() -> None:
     module.params['path'] = os.path.abspath(module.params['path'])
     try:
         outcome = run(module)
-    except (MachineConfigError, _files.FileError) as exc:
+    except (MachineConfigError, files.FileError) as exc:
         module.fail_json(msg=str(exc), path=module.params['path'])
     result = {'changed': outcome['changed'], 'created': outcome['created'], 'path': module.params['path']}
     if module.params['return_content']:

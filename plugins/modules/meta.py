@@ -82,8 +82,8 @@ nodes:
       type: str
 '''
 
-from ansible_collections.talos.linux.plugins.module_utils._meta import ensure, parse_key
-from ansible_collections.talos.linux.plugins.module_utils._module import TalosModule
+from ansible_collections.talos.linux.plugins.module_utils.frontend.module import TalosModule
+from ansible_collections.talos.linux.plugins.module_utils.node.meta import ensure, parse_key
 
 
 def value_diff(header: str, before: str | None, after: str | None) -> dict[str, str]:

@@ -164,9 +164,9 @@ client_certificate:
       sample: "talosconfig /home/me/.talos/config, context 'prod' (context field crt)"
 '''
 
-from ansible_collections.talos.linux.plugins.module_utils._client_cert import certificate_summary
-from ansible_collections.talos.linux.plugins.module_utils._module import TalosModule
-from ansible_collections.talos.linux.plugins.module_utils._node_info import node_info, unreachable
+from ansible_collections.talos.linux.plugins.module_utils.client.client_cert import certificate_summary
+from ansible_collections.talos.linux.plugins.module_utils.client.node_info import node_info, unreachable
+from ansible_collections.talos.linux.plugins.module_utils.frontend.module import TalosModule
 
 
 def main() -> None:

@@ -117,9 +117,9 @@ quorum:
   type: dict
 '''
 
-from ansible_collections.talos.linux.plugins.module_utils._disruptive import disruptive_options, run_disruptive
-from ansible_collections.talos.linux.plugins.module_utils._module import TalosModule
-from ansible_collections.talos.linux.plugins.module_utils._reboot import reboot
+from ansible_collections.talos.linux.plugins.module_utils.frontend.module import TalosModule
+from ansible_collections.talos.linux.plugins.module_utils.lifecycle.disruptive import disruptive_options, run_disruptive
+from ansible_collections.talos.linux.plugins.module_utils.lifecycle.reboot import reboot
 
 
 def main() -> None:

@@ -127,10 +127,10 @@ quorum:
   type: dict
 '''
 
-from ansible_collections.talos.linux.plugins.module_utils._client import TalosClient
-from ansible_collections.talos.linux.plugins.module_utils._disruptive import disruptive_options, run_disruptive
-from ansible_collections.talos.linux.plugins.module_utils._module import TalosModule
-from ansible_collections.talos.linux.plugins.module_utils._reset import WIPE_MODES, maintenance_settings, reset
+from ansible_collections.talos.linux.plugins.module_utils.client.client import TalosClient
+from ansible_collections.talos.linux.plugins.module_utils.frontend.module import TalosModule
+from ansible_collections.talos.linux.plugins.module_utils.lifecycle.disruptive import disruptive_options, run_disruptive
+from ansible_collections.talos.linux.plugins.module_utils.lifecycle.reset import WIPE_MODES, maintenance_settings, reset
 
 
 def main() -> None:

@@ -110,8 +110,8 @@ resources:
       type: raw
 '''
 
-from ansible_collections.talos.linux.plugins.module_utils._module import TalosModule
-from ansible_collections.talos.linux.plugins.module_utils._resource_info import read_resources
+from ansible_collections.talos.linux.plugins.module_utils.frontend.module import TalosModule
+from ansible_collections.talos.linux.plugins.module_utils.node.resource_info import read_resources
 
 
 def main() -> None:

@@ -104,8 +104,8 @@ response:
   type: str
 '''
 
-from ansible_collections.talos.linux.plugins.module_utils._module import TalosModule
-from ansible_collections.talos.linux.plugins.module_utils._service import ensure_service
+from ansible_collections.talos.linux.plugins.module_utils.frontend.module import TalosModule
+from ansible_collections.talos.linux.plugins.module_utils.health.service import ensure_service
 
 
 def main() -> None:

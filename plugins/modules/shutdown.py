@@ -83,9 +83,9 @@ quorum:
   type: dict
 '''
 
-from ansible_collections.talos.linux.plugins.module_utils._disruptive import disruptive_options, run_disruptive
-from ansible_collections.talos.linux.plugins.module_utils._module import TalosModule
-from ansible_collections.talos.linux.plugins.module_utils._shutdown import shutdown
+from ansible_collections.talos.linux.plugins.module_utils.frontend.module import TalosModule
+from ansible_collections.talos.linux.plugins.module_utils.lifecycle.disruptive import disruptive_options, run_disruptive
+from ansible_collections.talos.linux.plugins.module_utils.lifecycle.shutdown import shutdown
 
 
 def main() -> None:

@@ -184,8 +184,8 @@ msg:
   type: str
 '''
 
-from ansible_collections.talos.linux.plugins.module_utils._module import TalosModule
-from ansible_collections.talos.linux.plugins.module_utils._upgrade import UpgradeError, upgrade
+from ansible_collections.talos.linux.plugins.module_utils.frontend.module import TalosModule
+from ansible_collections.talos.linux.plugins.module_utils.lifecycle.upgrade import UpgradeError, upgrade
 
 
 def main() -> None:

@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ansible_collections.talos.linux.plugins.module_utils import _talosconfig
-from ansible_collections.talos.linux.plugins.module_utils._client import TalosClient
-from ansible_collections.talos.linux.plugins.module_utils._connection import parse_endpoint, settings_from_options
-from ansible_collections.talos.linux.plugins.module_utils._discovery import cluster_members, describe_nodes
-from ansible_collections.talos.linux.plugins.module_utils._errors import TalosError
-from ansible_collections.talos.linux.plugins.module_utils._transport import run
+from ansible_collections.talos.linux.plugins.module_utils.client import talosconfig as _talosconfig
+from ansible_collections.talos.linux.plugins.module_utils.client.client import TalosClient
+from ansible_collections.talos.linux.plugins.module_utils.client.connection import parse_endpoint, settings_from_options
+from ansible_collections.talos.linux.plugins.module_utils.client.discovery import cluster_members, describe_nodes
+from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
+from ansible_collections.talos.linux.plugins.module_utils.client.transport import run
 
 TYPE_GROUPS = {'controlplane': 'controlplane', 'init': 'controlplane', 'worker': 'worker'}
 

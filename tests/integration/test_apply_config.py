@@ -14,7 +14,7 @@ import yaml
 from ansible_collections.talos.linux.plugins.module_utils._api.cosi.v1alpha1 import state_pb2
 from ansible_collections.talos.linux.plugins.module_utils._api.cosi.v1alpha1.state_grpc import State
 from ansible_collections.talos.linux.plugins.module_utils._api.resource.config import config_pb2
-from ansible_collections.talos.linux.plugins.module_utils._tls import client_context
+from ansible_collections.talos.linux.plugins.module_utils.client.tls import client_context
 from ansible_collections.talos.linux.tests.integration.conftest import ansible_playbook, assert_ok, sim, start_fleet
 from ansible_collections.talos.linux.tests.integration.simulator.conftest import rpc
 

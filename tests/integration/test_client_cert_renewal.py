@@ -13,8 +13,8 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.talos.linux.plugins.module_utils import _pki, _talosconfig
-from ansible_collections.talos.linux.plugins.module_utils._machineconfig import secrets, talosconfig
+from ansible_collections.talos.linux.plugins.module_utils.client import pki, talosconfig as _talosconfig
+from ansible_collections.talos.linux.plugins.module_utils.configgen import secrets, talosconfig
 from ansible_collections.talos.linux.tests.integration.conftest import ansible_playbook, assert_ok, sim, start_fleet
 
 NOW = datetime.datetime.now(datetime.timezone.utc)
@@ -40,10 +40,10 @@ def fleet_with_bundle(tmp_path_factory, bundle):
 def _write_talosconfig(path, bundle, endpoint, days_left: int, extra: dict | None = None) -> bytes:
     """A talosconfig whose context 'ops' holds an os:operator certificate with days_left to live."""
     os_ca = bundle['certs']['os']
-    ca = _pki.CertAndKey(base64.b64decode(os_ca['crt']), base64.b64decode(os_ca['key']))
+    ca = pki.CertAndKey(base64.b64decode(os_ca['crt']), base64.b64decode(os_ca['key']))
     lifetime = datetime.timedelta(days=365)
-    cert = _pki.issue_certificate(ca, organizations=['os:operator'], client=True, lifetime=lifetime,
-                                  start=NOW + datetime.timedelta(days=days_left) - lifetime)
+    cert = pki.issue_certificate(ca, organizations=['os:operator'], client=True, lifetime=lifetime,
+                                 start=NOW + datetime.timedelta(days=days_left) - lifetime)
     contexts = {'ops': _talosconfig.encode_context([endpoint], [], ca.crt, cert.crt, cert.key)}
     contexts.update(extra or {})
     path.write_text(_talosconfig.dumps(_talosconfig.Talosconfig(None, 'ops', contexts)))
@@ -71,15 +71,15 @@ def test_node_info_reports_expiry_and_client_config_renews(tmp_path, bundle, fle
     assert result['after']['nodes'][0]['reachable'], 'the renewed certificate is accepted'
     contexts = yaml.safe_load(path.read_text())['contexts']
     assert contexts['theirs'] == theirs['contexts']['theirs']
-    new = _pki.load_certificates(_talosconfig.load(str(path)).select('ops').crt)[0]
+    new = pki.load_certificates(_talosconfig.load(str(path)).select('ops').crt)[0]
     assert [a.value for a in new.subject] == ['os:operator'], 'the same roles'
-    assert new != _pki.load_certificates(old_crt)[0]
+    assert new != pki.load_certificates(old_crt)[0]
 
 
 def test_expired_certificate_fails_with_its_date(tmp_path, bundle, fleet_with_bundle):
     path = tmp_path / 'talosconfig'
     crt = _write_talosconfig(path, bundle[1], fleet_with_bundle.addresses()[0], -1)
-    not_after = _pki.load_certificates(crt)[0].not_valid_after_utc.strftime('%Y-%m-%dT%H:%M:%SZ')
+    not_after = pki.load_certificates(crt)[0].not_valid_after_utc.strftime('%Y-%m-%dT%H:%M:%SZ')
     assert_ok(ansible_playbook('node_info_fails.yml', {'params': {'talosconfig': str(path)}, 'message': [
         "the client certificate from talosconfig %s, context 'ops' (context field crt) cannot be used" % path,
         'certificate expired %s' % not_after, 'renew_within']}))

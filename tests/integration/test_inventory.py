@@ -11,7 +11,7 @@ import subprocess
 
 import yaml
 
-from ansible_collections.talos.linux.plugins.module_utils import _pki
+from ansible_collections.talos.linux.plugins.module_utils.client import pki
 from ansible_collections.talos.linux.tests.integration.conftest import (
     COLLECTIONS, REPO, VENV_BIN, ansible_playbook, assert_ok, sim, start_fleet,
 )
@@ -68,8 +68,8 @@ def talosconfig_variant(fleet, path, contexts: dict) -> str:
         ctx = dict(config['contexts']['sim'])
         ctx.update({k: v for k, v in spec.items() if k in ('nodes', 'endpoints')})
         if spec.get('foreign_ca'):
-            ca = _pki.generate_ca()
-            client = _pki.issue_certificate(ca, organizations=['os:admin'], client=True)
+            ca = pki.generate_ca()
+            client = pki.issue_certificate(ca, organizations=['os:admin'], client=True)
             ctx.update(ca=base64.b64encode(ca.crt).decode(), crt=base64.b64encode(client.crt).decode(),
                        key=base64.b64encode(client.key).decode())
         config['contexts'][name] = ctx

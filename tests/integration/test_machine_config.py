@@ -17,7 +17,8 @@ import stat
 import pytest
 import yaml
 
-from ansible_collections.talos.linux.plugins.module_utils._machineconfig import documents, secrets
+from ansible_collections.talos.linux.plugins.module_utils.configgen import secrets
+from ansible_collections.talos.linux.plugins.module_utils.machineconfig import documents
 from ansible_collections.talos.linux.tests.integration.conftest import ansible_playbook, assert_ok, sim, start_fleet
 
 DIFF = {'ANSIBLE_DIFF_ALWAYS': '1'}
@@ -137,7 +138,7 @@ def test_machine_config_dest_idempotent_check_and_diff(tmp_path, bundle_file):
 
 
 def test_machine_config_matches_the_library(tmp_path, bundle_file):
-    from ansible_collections.talos.linux.plugins.module_utils._machineconfig import generate
+    from ansible_collections.talos.linux.plugins.module_utils.configgen import generate
 
     result = run('machine_config.yml', tmp_path, secrets=bundle_file, machine_type='worker', talos_version='v1.12',
                  registry_mirrors=[{'registry': 'ghcr.io', 'endpoints': ['https://mirror.example.com']}])

@@ -17,7 +17,7 @@ import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from ansible_collections.talos.linux.plugins.module_utils import _pki
+from ansible_collections.talos.linux.plugins.module_utils.client import pki
 from ansible_collections.talos.linux.tests.integration.conftest import ansible_playbook, assert_ok, sim, start_fleet
 from simulator import operator
 
@@ -83,8 +83,8 @@ def _talosconfig_with_foreign_ca(fleet, path):
     """The fleet's context, but trusting (and signed by) a CA the fleet never heard of."""
     with open(fleet.talosconfig, encoding='utf-8') as f:
         config = yaml.safe_load(f)
-    ca = _pki.generate_ca()
-    client = _pki.issue_certificate(ca, organizations=['os:admin'], client=True)
+    ca = pki.generate_ca()
+    client = pki.issue_certificate(ca, organizations=['os:admin'], client=True)
     ctx = config['contexts']['sim']
     ctx.update(ca=base64.b64encode(ca.crt).decode(), crt=base64.b64encode(client.crt).decode(),
                key=base64.b64encode(client.key).decode())

@@ -9,9 +9,9 @@ import threading
 
 import pytest
 
-from ansible_collections.talos.linux.plugins.module_utils._client import TalosClient
-from ansible_collections.talos.linux.plugins.module_utils._connection import settings_from_options
-from ansible_collections.talos.linux.plugins.module_utils._errors import TalosError
+from ansible_collections.talos.linux.plugins.module_utils.client.client import TalosClient
+from ansible_collections.talos.linux.plugins.module_utils.client.connection import settings_from_options
+from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
 
 COMEBACK = 0.4  # seconds until the stopped machine answers again; inside the read retry window (0.25+0.5+1 s)
 

@@ -13,8 +13,8 @@ import asyncio
 
 import pytest
 
-from ansible_collections.talos.linux.plugins.module_utils._client import TalosClient
-from ansible_collections.talos.linux.plugins.module_utils._connection import settings_from_options
+from ansible_collections.talos.linux.plugins.module_utils.client.client import TalosClient
+from ansible_collections.talos.linux.plugins.module_utils.client.connection import settings_from_options
 from ansible_collections.talos.linux.tests.integration.conftest import sim, start_fleet
 
 GRACE = 30.0  # long enough never to be what ends the test's calls

@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from ansible_collections.talos.linux.plugins.module_utils import _pki
-from ansible_collections.talos.linux.plugins.module_utils._connection import settings_from_options
+from ansible_collections.talos.linux.plugins.module_utils.client import pki as _pki
+from ansible_collections.talos.linux.plugins.module_utils.client.connection import settings_from_options
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
 GOSERVER_SRC = os.path.join(REPO, 'tests', 'interop', 'goserver')

@@ -13,10 +13,10 @@ import time
 import pytest
 import yaml
 
-from ansible_collections.talos.linux.plugins.module_utils import _pki
-from ansible_collections.talos.linux.plugins.module_utils._client import TalosClient
-from ansible_collections.talos.linux.plugins.module_utils._connection import settings_from_options
-from ansible_collections.talos.linux.plugins.module_utils._errors import TalosError
+from ansible_collections.talos.linux.plugins.module_utils.client import pki as _pki
+from ansible_collections.talos.linux.plugins.module_utils.client.client import TalosClient
+from ansible_collections.talos.linux.plugins.module_utils.client.connection import settings_from_options
+from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
 
 from .conftest import expired_certificate
 

@@ -16,11 +16,11 @@ import time
 
 import pytest
 
-from ansible_collections.talos.linux.plugins.module_utils import _pki
-from ansible_collections.talos.linux.plugins.module_utils._connection import settings_from_options
-from ansible_collections.talos.linux.plugins.module_utils._etcd_snapshot_file import SnapshotWriter
-from ansible_collections.talos.linux.plugins.module_utils._errors import TalosError
-from ansible_collections.talos.linux.plugins.module_utils._transport import Transport
+from ansible_collections.talos.linux.plugins.module_utils.client import pki
+from ansible_collections.talos.linux.plugins.module_utils.client.connection import settings_from_options
+from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
+from ansible_collections.talos.linux.plugins.module_utils.client.transport import Transport
+from ansible_collections.talos.linux.plugins.module_utils.etcd.snapshot_file import SnapshotWriter
 
 from .conftest import write_private
 from .etcd_wire import M, MemberList, Put, Snapshot, Status
@@ -41,11 +41,11 @@ def etcd(tmp_path_factory):
     if not os.path.exists(ETCD):
         pytest.fail('etcd is missing: run `make setup` (installs etcd-server)')
     base = str(tmp_path_factory.mktemp('etcd'))
-    ca = _pki.generate_ca(organization='etcd')
-    server = _pki.issue_certificate(ca, common_name='etcd', server=True, client=True, sans=['127.0.0.1'])
-    client = _pki.issue_certificate(ca, common_name='talos', client=True)
+    ca = pki.generate_ca(organization='etcd')
+    server = pki.issue_certificate(ca, common_name='etcd', server=True, client=True, sans=['127.0.0.1'])
+    client = pki.issue_certificate(ca, common_name='talos', client=True)
     files = {name: write_private(os.path.join(base, name), data) for name, data in
-             (('ca.crt', ca.crt), ('server.crt', server.crt), ('server.key', _pki.openssl_private_key(server.key)))}
+             (('ca.crt', ca.crt), ('server.crt', server.crt), ('server.key', pki.openssl_private_key(server.key)))}
     log = open(os.path.join(base, 'etcd.log'), 'wb')  # pylint: disable=consider-using-with
     client_port, peer_port = _free_port(), _free_port()
     address = '127.0.0.1:%d' % client_port
@@ -117,7 +117,7 @@ def test_snapshot_stream_passes_our_verifier(etcd, tmp_path):
 
 def test_client_certificate_from_another_ca_is_refused_by_etcd(etcd):
     address, ca, _client = etcd
-    stranger = _pki.issue_certificate(_pki.generate_ca(organization='etcd'), common_name='talos', client=True)
+    stranger = pki.issue_certificate(pki.generate_ca(organization='etcd'), common_name='talos', client=True)
     with pytest.raises(TalosError) as failure:
         asyncio.run(_unary(_settings(address, ca, stranger), Status))
     assert failure.value.code == 'UNAUTHENTICATED', str(failure.value)

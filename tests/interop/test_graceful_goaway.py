@@ -12,7 +12,7 @@ import asyncio
 
 import pytest
 
-from ansible_collections.talos.linux.plugins.module_utils._client import TalosClient
+from ansible_collections.talos.linux.plugins.module_utils.client.client import TalosClient
 
 pytestmark = pytest.mark.interop
 

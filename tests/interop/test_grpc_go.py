@@ -10,12 +10,12 @@ import time
 
 import pytest
 
-from ansible_collections.talos.linux.plugins.module_utils import _tls
 from ansible_collections.talos.linux.plugins.module_utils._api.common import common_pb2
 from ansible_collections.talos.linux.plugins.module_utils._api.machine import machine_pb2
 from ansible_collections.talos.linux.plugins.module_utils._api.machine.machine_grpc import MachineService
-from ansible_collections.talos.linux.plugins.module_utils._client import TalosClient
-from ansible_collections.talos.linux.plugins.module_utils._errors import TalosError
+from ansible_collections.talos.linux.plugins.module_utils.client import tls as _tls
+from ansible_collections.talos.linux.plugins.module_utils.client.client import TalosClient
+from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
 
 pytestmark = pytest.mark.interop
 MiB = 1 << 20

@@ -2,8 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """talos-sim is an independent Talos: from the collection it imports only the generated wire code.
 
-Every ``simulator/**/*.py`` is parsed with ``ast``; an import of collection logic (``_pki``, ``_tls``,
-``_machineconfig``, ...) would let a wrong rule in the collection pass its own tests against the sim.
+Every ``simulator/**/*.py`` is parsed with ``ast``; an import of collection logic (``client.pki``, ``client.tls``,
+``machineconfig``, ...) would let a wrong rule in the collection pass its own tests against the sim.
 """
 
 from __future__ import annotations
@@ -70,13 +70,13 @@ def test_simulator_imports_only_the_wire_code():
 @pytest.mark.parametrize('source, expected', [
     ('from ansible_collections.talos.linux.plugins.module_utils._api.machine import machine_pb2', False),
     ('from ansible_collections.talos.linux.plugins.module_utils._rpc_method import RpcMethod', False),
-    ('from ansible_collections.talos.linux.plugins.module_utils._tls import server_context', True),
-    ('from ansible_collections.talos.linux.plugins.module_utils import _pki', True),
-    ('from ansible_collections.talos.linux.plugins.module_utils._machineconfig import documents', True),
-    ('import ansible_collections.talos.linux.plugins.module_utils._pki', True),
-    ('from plugins.module_utils import _tls', True),
+    ('from ansible_collections.talos.linux.plugins.module_utils.client.tls import server_context', True),
+    ('from ansible_collections.talos.linux.plugins.module_utils.client import pki', True),
+    ('from ansible_collections.talos.linux.plugins.module_utils.machineconfig import documents', True),
+    ('import ansible_collections.talos.linux.plugins.module_utils.client.pki', True),
+    ('from plugins.module_utils.client import tls', True),
     ('import plugins.module_utils._api', True),
-    ('importlib.import_module("ansible_collections.talos.linux.plugins.module_utils._pki")', True),
+    ('importlib.import_module("ansible_collections.talos.linux.plugins.module_utils.client.pki")', True),
     ('from simulator import pki', False),
 ])
 def test_the_rule_itself(tmp_path, source, expected):

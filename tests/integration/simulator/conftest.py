@@ -1,7 +1,7 @@
 # Copyright: (c) 2026, talos.linux contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Fixtures for talos-sim's own tests: fleets started with the real CLI, and a raw grpclib client
-built only from ``_tls`` and the generated method tables (no dependency on the collection's client)."""
+built only from ``client.tls`` and the generated method tables (no dependency on the collection's client)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ import yaml
 from grpclib.client import Channel
 from grpclib.const import Cardinality
 
-from ansible_collections.talos.linux.plugins.module_utils._tls import client_context
+from ansible_collections.talos.linux.plugins.module_utils.client.tls import client_context
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__)))))
 PORT = 50000

@@ -28,10 +28,10 @@ from h2.config import H2Configuration
 from h2.connection import H2Connection
 from h2.events import ResponseReceived, StreamEnded, TrailersReceived
 
-from ansible_collections.talos.linux.plugins.module_utils import _pki
 from ansible_collections.talos.linux.plugins.module_utils._api.machine import machine_pb2
 from ansible_collections.talos.linux.plugins.module_utils._api.machine.machine_grpc import MachineService
-from ansible_collections.talos.linux.plugins.module_utils._tls import client_context
+from ansible_collections.talos.linux.plugins.module_utils.client import pki
+from ansible_collections.talos.linux.plugins.module_utils.client.tls import client_context
 from ansible_collections.talos.linux.tests.integration.simulator.conftest import PORT, rpc, run_sim, start_sim_fleet
 
 GRACE = 3.0
@@ -102,7 +102,7 @@ def _os_ca(fleet) -> tuple[Any, Any, bytes]:
     with open(os.path.join(secrets, 'os-ca.crt'), 'rb') as f:
         crt = f.read()
     with open(os.path.join(secrets, 'os-ca.key'), 'rb') as f:
-        key = _pki.load_private_key(f.read())  # Talos's "ED25519 PRIVATE KEY" PEM
+        key = pki.load_private_key(f.read())  # Talos's "ED25519 PRIVATE KEY" PEM
     return x509.load_pem_x509_certificate(crt), key, crt
 
 

@@ -16,8 +16,8 @@ from ansible_collections.talos.linux.plugins.module_utils._api.cosi.v1alpha1.sta
 from ansible_collections.talos.linux.plugins.module_utils._api.machine import machine_pb2
 from ansible_collections.talos.linux.plugins.module_utils._api.machine.machine_grpc import MachineService
 from ansible_collections.talos.linux.plugins.module_utils._api.resource.config import config_pb2
-from ansible_collections.talos.linux.plugins.module_utils._machineconfig import patch
-from ansible_collections.talos.linux.plugins.module_utils._tls import insecure_client_context
+from ansible_collections.talos.linux.plugins.module_utils.client.tls import insecure_client_context
+from ansible_collections.talos.linux.plugins.module_utils.configpatch import patch
 from ansible_collections.talos.linux.tests.integration.simulator.conftest import _call, _fleet_fixture, rpc
 
 Mode = machine_pb2.ApplyConfigurationRequest

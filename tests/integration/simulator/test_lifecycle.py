@@ -19,7 +19,7 @@ from ansible_collections.talos.linux.plugins.module_utils._api.machine import im
 from ansible_collections.talos.linux.plugins.module_utils._api.machine.image_grpc import ImageService
 from ansible_collections.talos.linux.plugins.module_utils._api.machine.lifecycle_grpc import LifecycleService
 from ansible_collections.talos.linux.plugins.module_utils._api.machine.machine_grpc import MachineService
-from ansible_collections.talos.linux.plugins.module_utils._tls import insecure_client_context
+from ansible_collections.talos.linux.plugins.module_utils.client.tls import insecure_client_context
 from ansible_collections.talos.linux.tests.integration.simulator.conftest import (
     PORT, SimFleet, rpc, run_sim, start_sim_fleet,
 )

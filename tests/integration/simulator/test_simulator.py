@@ -12,12 +12,12 @@ import pytest
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError, StreamTerminatedError
 
-from ansible_collections.talos.linux.plugins.module_utils import _pki
 from ansible_collections.talos.linux.plugins.module_utils._api.cosi.v1alpha1 import state_pb2
 from ansible_collections.talos.linux.plugins.module_utils._api.cosi.v1alpha1.state_grpc import State
 from ansible_collections.talos.linux.plugins.module_utils._api.machine import machine_pb2
 from ansible_collections.talos.linux.plugins.module_utils._api.machine.machine_grpc import MachineService
-from ansible_collections.talos.linux.plugins.module_utils._tls import client_context, insecure_client_context
+from ansible_collections.talos.linux.plugins.module_utils.client import pki
+from ansible_collections.talos.linux.plugins.module_utils.client.tls import client_context, insecure_client_context
 from ansible_collections.talos.linux.tests.integration.simulator.conftest import rpc, run_sim, start_sim_fleet
 
 BOOT_ID = '/proc/sys/kernel/random/boot_id'
@@ -92,8 +92,8 @@ def test_unimplemented_rpc(sim_fleet):
 
 
 def test_client_certificate_from_another_ca_is_refused(sim_fleet):
-    other_ca = _pki.generate_ca()
-    cert = _pki.issue_certificate(other_ca, organizations=['os:admin'], client=True)
+    other_ca = pki.generate_ca()
+    cert = pki.issue_certificate(other_ca, organizations=['os:admin'], client=True)
     with open(os.path.join(sim_fleet.state_dir, 'secrets', 'os-ca.crt'), 'rb') as f:
         tls = client_context(f.read(), cert.crt, cert.key)
     with pytest.raises((ssl.SSLError, ConnectionError, StreamTerminatedError)):

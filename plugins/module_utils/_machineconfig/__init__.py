@@ -1,1 +1,0 @@
-"""Native implementation of Talos machine-config generation, patching, diffing and secrets bundles."""

@@ -1,0 +1,74 @@
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""TLS contexts for the Talos API, built with Python's ssl (OpenSSL), which speaks Ed25519.
+
+Private module: free to change between releases.
+"""
+
+from __future__ import annotations
+
+import os
+import ssl
+import tempfile
+
+from ansible_collections.talos.linux.plugins.module_utils.client.pki import openssl_private_key
+
+ALPN = ['h2']
+
+
+def load_cert_chain(ctx: ssl.SSLContext, crt_pem: bytes, key_pem: bytes, what: str = 'client certificate') -> None:
+    """Load a certificate and key held in memory (ssl only reads files: a private temp dir, removed at once)."""
+    key = openssl_private_key(key_pem, what + ' key')
+    with tempfile.TemporaryDirectory(prefix='talos-tls-') as tmp:
+        crt_path, key_path = os.path.join(tmp, 'crt.pem'), os.path.join(tmp, 'key.pem')
+        for path, data in ((crt_path, crt_pem), (key_path, key)):
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, 'wb') as f:
+                f.write(data)
+        try:
+            ctx.load_cert_chain(crt_path, key_path)
+        except ssl.SSLError as exc:
+            raise ValueError('%s: certificate and key cannot be used together: %s' % (what, exc.reason or exc)) \
+                from None
+
+
+def _base_context(protocol: int) -> ssl.SSLContext:
+    # A bare context: only the Talos CA is trusted, never the system store.
+    ctx = ssl.SSLContext(protocol)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.set_alpn_protocols(ALPN)
+    return ctx
+
+
+def client_context(ca_pem: bytes, crt_pem: bytes | None, key_pem: bytes | None) -> ssl.SSLContext:
+    """mTLS client: verify the server against the talosconfig CA, present the client certificate."""
+    ctx = _base_context(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    ctx.check_hostname = True
+    try:
+        ctx.load_verify_locations(cadata=ca_pem.decode('ascii', 'replace'))
+    except ssl.SSLError as exc:
+        raise ValueError('CA certificate cannot be loaded: %s' % (exc.reason or exc)) from None
+    if crt_pem and key_pem:
+        load_cert_chain(ctx, crt_pem, key_pem)
+    return ctx
+
+
+def insecure_client_context() -> ssl.SSLContext:
+    """TLS without verification and without a client certificate (Talos maintenance mode)."""
+    ctx = _base_context(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def server_context(crt_pem: bytes, key_pem: bytes, client_ca_pem: bytes | None) -> ssl.SSLContext:
+    """A Talos apid-like server: require client certificates from client_ca_pem when given."""
+    ctx = _base_context(ssl.PROTOCOL_TLS_SERVER)
+    load_cert_chain(ctx, crt_pem, key_pem, 'server certificate')
+    if client_ca_pem:
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        ctx.load_verify_locations(cadata=client_ca_pem.decode('ascii'))
+    else:
+        ctx.verify_mode = ssl.CERT_NONE
+    return ctx

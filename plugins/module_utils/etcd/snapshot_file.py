@@ -1,0 +1,160 @@
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""etcd snapshot files on the controller: streamed in atomically, verified, read back in chunks.
+
+An etcd v3 snapshot is the member's bbolt database followed by the SHA-256 of that database (etcd
+appends it when it streams a snapshot). A database is a whole number of pages, so a file whose
+size modulo 512 is 32 carries the hash. ``SnapshotWriter`` writes chunks to a temporary file in
+the destination directory (mode 0600) while hashing them, and ``commit()`` checks the integrity
+hash, fsyncs and renames over the destination: a failed or corrupt snapshot never replaces
+anything. Memory use is one chunk, whatever the snapshot size.
+
+Private module: free to change between releases.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from typing import Any, Iterator
+
+from ansible_collections.talos.linux.plugins.module_utils.etcd.bbolt import BoltError, last_revision
+from ansible_collections.talos.linux.plugins.module_utils.frontend.files import sync_directory
+
+HASH_SIZE = 32
+READ_CHUNK = 1 << 20
+
+
+class SnapshotError(ValueError):
+    """A snapshot that cannot be written or does not verify."""
+
+
+class SnapshotWriter:
+    """Write a snapshot stream to ``path`` atomically; use as a context manager, call ``commit()``."""
+
+    def __init__(self, path: str, mode: int = 0o600) -> None:
+        self.path = os.path.abspath(path)
+        self.directory = os.path.dirname(self.path)
+        self.mode = mode
+        self.size = 0
+        self._file_hash = hashlib.sha256()
+        self._db_hash = hashlib.sha256()
+        self._tail = b''  # the last HASH_SIZE bytes seen: maybe the appended hash
+        if not os.path.isdir(self.directory):
+            raise SnapshotError('%s: directory %s does not exist' % (path, self.directory))
+        try:
+            fd, self.tmp = tempfile.mkstemp(dir=self.directory, prefix='.%s.' % os.path.basename(path),
+                                            suffix='.part')
+        except OSError as exc:
+            raise SnapshotError('%s: cannot create a file in %s: %s'
+                                % (path, self.directory, exc.strerror or exc)) from None
+        os.fchmod(fd, mode)
+        self._file = os.fdopen(fd, 'wb')
+
+    def __enter__(self) -> 'SnapshotWriter':
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.discard()
+
+    def write(self, chunk: bytes) -> None:
+        try:
+            self._file.write(chunk)
+        except OSError as exc:
+            raise SnapshotError('%s: cannot write: %s' % (self.path, exc.strerror or exc)) from None
+        self.size += len(chunk)
+        self._file_hash.update(chunk)
+        data = self._tail + chunk
+        if len(data) > HASH_SIZE:
+            self._db_hash.update(data[:-HASH_SIZE])
+            self._tail = data[-HASH_SIZE:]
+        else:
+            self._tail = data
+
+    @property
+    def has_hash(self) -> bool:
+        return self.size % 512 == HASH_SIZE
+
+    def commit(self, verify: bool = True) -> dict[str, Any]:
+        """Check, fsync and rename over the destination; the file's size, sha256, revision and hash check."""
+        if self.size == 0:
+            raise SnapshotError('the snapshot is empty')
+        verified = False
+        if verify:
+            if not self.has_hash:
+                raise SnapshotError('the snapshot carries no integrity hash (size %d bytes): incomplete or not an '
+                                    'etcd snapshot' % self.size)
+            if self._db_hash.digest() != self._tail:
+                raise SnapshotError('the snapshot integrity hash does not match its content: the snapshot is corrupt')
+            verified = True
+        try:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._file.close()
+            revision = _revision(self.tmp)
+            os.replace(self.tmp, self.path)
+        except OSError as exc:
+            raise SnapshotError('%s: cannot write: %s' % (self.path, exc.strerror or exc)) from None
+        sync_directory(self.directory)
+        return {'path': self.path, 'size': self.size, 'sha256': self._file_hash.hexdigest(), 'revision': revision,
+                'hash_verified': verified}
+
+    def discard(self) -> None:
+        """Remove the temporary file unless committed (safe to call twice)."""
+        if not self._file.closed:
+            self._file.close()
+        if os.path.exists(self.tmp):
+            os.unlink(self.tmp)
+
+
+def _revision(path: str) -> int | None:
+    try:
+        return last_revision(path)
+    except BoltError:
+        return None
+
+
+def verify_file(path: str, skip_hash_check: bool = False) -> dict[str, Any]:
+    """Check a snapshot file before uploading it: readable, non-empty, integrity hash matching (unless skipped)."""
+    try:
+        size = os.path.getsize(path)
+        db_hash, file_hash = hashlib.sha256(), hashlib.sha256()
+        with open(path, 'rb') as f:
+            remaining = size - HASH_SIZE if size % 512 == HASH_SIZE else size
+            while remaining > 0:
+                chunk = f.read(min(READ_CHUNK, remaining))
+                if not chunk:
+                    break
+                remaining -= len(chunk)
+                db_hash.update(chunk)
+                file_hash.update(chunk)
+            tail = f.read()
+            file_hash.update(tail)
+    except OSError as exc:
+        raise SnapshotError('%s: cannot read: %s' % (path, exc.strerror or exc)) from None
+    if size == 0:
+        raise SnapshotError('%s: the file is empty' % path)
+    verified = False
+    if not skip_hash_check:
+        if size % 512 != HASH_SIZE:
+            raise SnapshotError('%s: no etcd integrity hash (size %d bytes): not an etcd snapshot, or a copy of a '
+                                'data directory (set recover_skip_hash_check to use it anyway)' % (path, size))
+        if db_hash.digest() != tail:
+            raise SnapshotError('%s: the snapshot integrity hash does not match its content: the file is corrupt'
+                                % path)
+        verified = True
+    return {'size': size, 'sha256': file_hash.hexdigest(), 'hash_verified': verified}
+
+
+def read_chunks(path: str, chunk_size: int = READ_CHUNK) -> Iterator[bytes]:
+    """The file's bytes chunk by chunk (read lazily, never all at once)."""
+    try:
+        with open(path, 'rb') as f:
+            while True:
+                chunk = f.read(chunk_size)
+                if not chunk:
+                    return
+                yield chunk
+    except OSError as exc:
+        raise SnapshotError('%s: cannot read: %s' % (path, exc.strerror or exc)) from None

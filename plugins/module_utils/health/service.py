@@ -1,0 +1,72 @@
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Bring a Talos service to a state (started, stopped, restarted) and wait until the node shows it.
+
+Talos lets the API start and restart kubelet and start, stop and restart extension services
+(``ext-<name>``); it refuses the rest with "service ... doesn't support <op> operation via API".
+Whether a service runs is read from ServiceList; the wait follows the service's
+``Services.v1alpha1.talos.dev`` resource (COSI Watch), which exists while the service runs.
+
+Private module: free to change between releases.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from ansible_collections.talos.linux.plugins.module_utils.client.client import TalosClient
+from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
+
+SERVICES_RESOURCE = ('runtime', 'Services.v1alpha1.talos.dev')
+# ServiceList states of a service that is up or on its way up (Talos counts it as started).
+STARTED_STATES = frozenset(['Running', 'Starting', 'Preparing', 'Waiting'])
+
+
+async def read_service(client: TalosClient, node: str | None, service_id: str) -> dict[str, Any]:
+    services = await client.service_list(node)
+    for service in services:
+        if service['id'] == service_id:
+            return service
+    raise TalosError('service %r is not defined on this node (services: %s)'
+                     % (service_id, ', '.join(service['id'] for service in services)), code='NOT_FOUND', node=node)
+
+
+def needs_change(service: dict[str, Any], state: str) -> bool:
+    started = service['state'] in STARTED_STATES
+    if state == 'started':
+        return not started
+    if state == 'stopped':
+        return started
+    return True  # restarted
+
+
+async def wait_for_service(client: TalosClient, node: str | None, service_id: str, running: bool,
+                           timeout: float) -> None:
+    """Until the Services resource shows the service running (``running``) or gone; TalosError on timeout."""
+    async def watch() -> None:
+        async for event in client.watch(*SERVICES_RESOURCE, resource_id=service_id, node=node, timeout=timeout + 5):
+            present = event['type'] in ('CREATED', 'UPDATED') and bool((event['resource']['spec'] or {}).get('running'))
+            if event['type'] in ('CREATED', 'UPDATED', 'DESTROYED') and present == running:
+                return
+    try:
+        await asyncio.wait_for(watch(), timeout)
+    except asyncio.TimeoutError:
+        raise TalosError('timed out after %.0fs waiting for service %s to %s' % (
+            timeout, service_id, 'run' if running else 'stop'), code='DEADLINE_EXCEEDED', node=node) from None
+
+
+async def ensure_service(client: TalosClient, node: str | None, service_id: str, state: str, check_mode: bool,
+                         wait: bool, wait_timeout: float) -> dict[str, Any]:
+    before = await read_service(client, node, service_id)
+    result: dict[str, Any] = {'changed': needs_change(before, state), 'before': before, 'response': None}
+    if check_mode or not result['changed']:
+        result['service'] = before
+        return result
+    action = {'started': client.service_start, 'stopped': client.service_stop,
+              'restarted': client.service_restart}[state]
+    result['response'] = await action(service_id, node)
+    if wait:
+        await wait_for_service(client, node, service_id, state != 'stopped', wait_timeout)
+    result['service'] = await read_service(client, node, service_id)
+    return result

@@ -1,0 +1,116 @@
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The admin kubeconfig: fetched from a control plane, written or merged on the controller.
+
+Private module: free to change between releases.
+"""
+
+from __future__ import annotations
+
+import datetime
+import gzip
+import io
+import tarfile
+from dataclasses import dataclass, field
+from typing import Any
+
+try:
+    import yaml
+except ImportError:
+    HAS_YAML = False
+else:
+    HAS_YAML = True
+
+from ansible_collections.talos.linux.plugins.module_utils.client.client import TalosClient
+from ansible_collections.talos.linux.plugins.module_utils.frontend import files
+from ansible_collections.talos.linux.plugins.module_utils.frontend.redact import redact
+from ansible_collections.talos.linux.plugins.module_utils.kubeconfig.merge import merge
+
+MAX_SIZE = 1 << 20  # a kubeconfig is a few KiB; refuse anything absurd
+
+
+class KubeconfigError(ValueError):
+    """A kubeconfig that cannot be read or written as asked."""
+
+
+async def fetch(client: TalosClient, node: str | None) -> str:
+    """The kubeconfig text from the Kubeconfig stream (gzip'd tar with a single file)."""
+    chunks, size = [], 0
+    async for chunk in client.kubeconfig(node):
+        size += len(chunk)
+        if size > MAX_SIZE:
+            raise KubeconfigError('the kubeconfig sent by the node is larger than %d bytes' % MAX_SIZE)
+        chunks.append(chunk)
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(b''.join(chunks))) as gz, tarfile.open(fileobj=gz) as tar:
+            for member in tar:
+                if member.isfile():
+                    extracted = tar.extractfile(member)
+                    if extracted is not None:
+                        return extracted.read().decode('utf-8')
+    except (OSError, tarfile.TarError, EOFError) as exc:
+        raise KubeconfigError('the node sent a kubeconfig archive that cannot be read: %s' % exc) from None
+    raise KubeconfigError('the node sent an empty kubeconfig archive')
+
+
+def _load(text: str | None, where: str) -> dict[str, Any] | None:
+    if not text:
+        return None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise KubeconfigError('%s: not valid YAML: %s' % (where, exc)) from None
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise KubeconfigError('%s: not a kubeconfig (expected a mapping)' % where)
+    return data
+
+
+def dump(config: dict[str, Any]) -> str:
+    return yaml.safe_dump(config, default_flow_style=False, sort_keys=False)
+
+
+@dataclass
+class Plan:
+    """What writing the kubeconfig to dest amounts to."""
+
+    content: str  # the file as it would be
+    changed: bool
+    context: str
+    renames: list[dict[str, str]] = field(default_factory=list)
+    before: str = ''
+
+
+def plan(new_text: str, dest: str, merge_into: bool, force: bool, context_name: str | None,
+         renew_before: datetime.timedelta) -> Plan:
+    """Decide the new content of dest without touching it."""
+    new = _load(new_text, 'kubeconfig from the node')
+    if not new or not new.get('clusters') or not new.get('users') or not new.get('contexts'):
+        raise KubeconfigError('the kubeconfig sent by the node has no cluster, user or context')
+    before = files.read_text(dest) or ''
+    existing = _load(before, dest)
+    if merge_into:
+        result = merge(existing, new, force=force, context_name=context_name, renew_before=renew_before)
+    else:
+        # dest holds this cluster's kubeconfig alone: keep it while it is still good, else replace it.
+        result = merge(existing, new, force=False, context_name=context_name, renew_before=renew_before)
+        if result.changed or result.renames:
+            if existing and result.renames and not force:
+                raise KubeconfigError('%s holds another kubeconfig (%s); use merge=true to add this cluster, or '
+                                      'force=true to replace the file' % (dest, ', '.join(
+                                          '%s %s' % (r['kind'], r['from']) for r in result.renames)))
+            result = merge(None, new, context_name=context_name, renew_before=renew_before)
+    content = dump(result.config) if result.changed else before
+    return Plan(content, result.changed, result.context, result.renames, before)
+
+
+def write(dest: str, content: str) -> None:
+    files.check_parent(dest)
+    files.atomic_write(dest, content, 0o600)
+
+
+def redacted(text: str) -> str:
+    """A kubeconfig for diff output: client keys masked."""
+    data = _load(text, 'kubeconfig')
+    return dump(redact(data)) if data else ''

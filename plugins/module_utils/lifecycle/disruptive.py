@@ -1,0 +1,45 @@
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The shape shared by modules that take one node down (reboot, shutdown, reset, rollback).
+
+Guard etcd quorum on a control plane (``force`` overrides), then act unless in check mode; such an
+action always changes the machine, so ``changed`` is always true. Private module: free to change.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Awaitable, Callable
+
+from ansible_collections.talos.linux.plugins.module_utils.client.client import TalosClient
+from ansible_collections.talos.linux.plugins.module_utils.client.connection import ConnectionSettings
+from ansible_collections.talos.linux.plugins.module_utils.frontend.module import TalosModule
+from ansible_collections.talos.linux.plugins.module_utils.lifecycle.quorum_guard import guard_quorum
+
+
+def disruptive_options(wait_timeout: float = 600.0) -> dict[str, dict[str, Any]]:
+    """Argument spec entries every such module has."""
+    return {
+        'node': {'type': 'str'},
+        'wait': {'type': 'bool', 'default': True},
+        'wait_timeout': {'type': 'float', 'default': wait_timeout},
+        'force': {'type': 'bool', 'default': False},
+    }
+
+
+Action = Callable[[TalosClient, 'str | None', ConnectionSettings], Awaitable[dict[str, Any]]]
+
+
+def run_disruptive(talos: TalosModule, verb: str, action: Action) -> None:
+    """Guard, act (``action(client, node, settings)`` returns the result fields), exit."""
+    params = talos.params
+    node = params['node']
+    settings = talos.connection_settings([node] if node else None)
+
+    async def work(client: TalosClient) -> dict[str, Any]:
+        result = {'quorum': await guard_quorum(client, node, verb, params['force'])}
+        if not talos.module.check_mode:
+            result.update(await action(client, node, settings))
+        return result
+
+    result = talos.run(settings, work)
+    talos.module.exit_json(changed=True, node=settings.node_label(node), **result)

@@ -1,0 +1,49 @@
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import pytest
+from grpclib.const import Status
+from grpclib.exceptions import GRPCError
+
+from ansible_collections.talos.linux.plugins.module_utils._api.common import common_pb2
+from ansible_collections.talos.linux.plugins.module_utils._api.machine import machine_pb2
+from ansible_collections.talos.linux.plugins.module_utils._api.machine.machine_grpc import MachineService
+from ansible_collections.talos.linux.plugins.module_utils.client.connection import ConnectionSettings
+from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
+from ansible_collections.talos.linux.plugins.module_utils.client.transport import Transport
+
+
+def test_message_names_node_endpoint_and_code():
+    exc = TalosError('connection refused', code='UNAVAILABLE', node='10.0.0.2', endpoint='10.0.0.1')
+    assert str(exc) == 'node 10.0.0.2, via endpoint 10.0.0.1: connection refused (gRPC UNAVAILABLE)'
+    assert exc.retryable
+    assert not TalosError('x', code='PERMISSION_DENIED').retryable
+
+
+@pytest.fixture
+def transport():
+    return Transport(ConnectionSettings(endpoints=['10.0.0.1'], insecure=True))
+
+
+def test_permission_denied_names_method_and_roles(transport):
+    transport.roles = ['os:reader']
+    exc = transport._grpc_error(GRPCError(Status.PERMISSION_DENIED, 'not authorized'), MachineService.Reboot,
+                                '10.0.0.2', '10.0.0.1')
+    assert exc.code == 'PERMISSION_DENIED' and exc.node == '10.0.0.2'
+    assert 'Reboot is not allowed for the client certificate roles (os:reader)' in str(exc)
+
+
+def test_per_node_error_inside_ok_reply_is_raised(transport):
+    reply = machine_pb2.VersionResponse(messages=[machine_pb2.Version(
+        metadata=common_pb2.Metadata(hostname='10.0.0.3', error='connection refused'))])
+    reply.messages[0].metadata.status.code = Status.UNAVAILABLE.value
+    with pytest.raises(TalosError) as info:
+        transport._check_reply(reply, None, '10.0.0.1')
+    assert info.value.node == '10.0.0.3' and info.value.code == 'UNAVAILABLE'
+
+
+def test_clean_reply_passes(transport):
+    reply = machine_pb2.VersionResponse(messages=[machine_pb2.Version(version=machine_pb2.VersionInfo(tag='v1'))])
+    transport._check_reply(reply, None, '10.0.0.1')
