@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ansible_collections.talos.linux.plugins.module_utils.frontend.connection_spec import HOST_VARIABLES, NODE_VARIABLE
 from ansible_collections.talos.linux.plugins.plugin_utils._action import TalosAction
 
 
@@ -31,16 +32,16 @@ class ActionModule(TalosAction):
 
     def _inventory_nodes(self, task_vars: dict[str, Any]) -> tuple[list[str], list[str]]:
         hostvars = task_vars.get('hostvars') or {}
-        context = task_vars.get('talos_context')
+        context = task_vars.get(HOST_VARIABLES['context'])
         controlplanes: list[str] = []
         workers: list[str] = []
         for host in (task_vars.get('groups') or {}).get('all', []):
             host_vars = hostvars.get(host) or {}
             machine_type = host_vars.get('talos_machine_type')
-            node = host_vars.get('talos_node')
-            if not machine_type or not node or host_vars.get('talos_insecure'):
+            node = host_vars.get(NODE_VARIABLE)
+            if not machine_type or not node or host_vars.get(HOST_VARIABLES['insecure']):
                 continue
-            if context is not None and host_vars.get('talos_context') != context:
+            if context is not None and host_vars.get(HOST_VARIABLES['context']) != context:
                 continue
             node = self._templar.template(node)
             (controlplanes if machine_type in ('controlplane', 'init') else workers).append(node)

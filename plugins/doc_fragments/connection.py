@@ -6,8 +6,14 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    """Connection options shared by every talos.linux module."""
+    """The connection options of plugins/module_utils/frontend/connection_spec.py, in two views.
 
+    DOCUMENTATION is the module view (every option); PLUGINS is the plugin view (the options a
+    controller plugin such as the inventory reads from its own configuration, with their environment
+    variables). A unit test holds both to the spec.
+    """
+
+    # Module view: talos.linux.connection
     DOCUMENTATION = r'''
 options:
   talosconfig:
@@ -68,4 +74,22 @@ notes:
     C(delegate_to: localhost)."
   - Requires the Python libraries C(grpclib), C(protobuf), C(googleapis-common-protos), C(cryptography)
     and C(PyYAML) on the controller (see the collection's C(requirements.txt)).
+  - "On a host of the P(talos.linux.talosconfig#inventory) inventory, an option not set on the task comes
+    from the host's variables: O(talosconfig) from C(talos_talosconfig), O(context) from C(talos_context),
+    O(endpoints) from C(talos_endpoints), O(insecure) from C(talos_insecure), and the target node from
+    C(talos_node). With O(insecure=true) the host's C(talos_talosconfig), C(talos_context) and
+    C(talos_endpoints) are not used: they describe the cluster's mTLS access, which maintenance mode lacks."
+'''
+
+    # Plugin view: talos.linux.connection.plugins
+    PLUGINS = r'''
+options:
+  talosconfig:
+    description:
+      - Path of the talosconfig file.
+      - When unset, the first of these is used, in this order; E(TALOSCONFIG), C($XDG_CONFIG_HOME/talos/config.yaml) if it
+        exists, C($TALOS_HOME/config) if it exists, C(~/.talos/config).
+    type: path
+    env:
+      - name: TALOSCONFIG
 '''

@@ -51,8 +51,8 @@ from typing import Any
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
 from ansible_collections.talos.linux.plugins.module_utils.machineconfig import diff, documents
-from ansible_collections.talos.linux.plugins.module_utils.machineconfig.errors import MachineConfigError
 
 
 def config_diff(old: Any, new: Any) -> str:
@@ -65,7 +65,7 @@ def config_diff(old: Any, new: Any) -> str:
     try:
         return diff.diff_configs(documents.loads(old or '', 'old configuration'),
                                  documents.loads(new or '', 'new configuration'))
-    except MachineConfigError as exc:
+    except TalosError as exc:  # any error of the collection, e.g. a configuration that does not load
         raise AnsibleFilterError('talos.linux.config_diff: %s' % exc) from None
 
 

@@ -62,9 +62,9 @@ from typing import Any
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
 from ansible_collections.talos.linux.plugins.module_utils.configpatch import patch
 from ansible_collections.talos.linux.plugins.module_utils.machineconfig import documents
-from ansible_collections.talos.linux.plugins.module_utils.machineconfig.errors import MachineConfigError
 
 
 def _is_operation_list(value: Any) -> bool:
@@ -84,7 +84,7 @@ def config_patch(config: Any, patches: Any) -> str:
         raise AnsibleFilterError('talos.linux.config_patch: patches must be a list of patches or one patch')
     try:
         return patch.apply_patches(str(config), list(patches))
-    except MachineConfigError as exc:
+    except TalosError as exc:  # any error of the collection: bad YAML, a patch that does not apply, ...
         raise AnsibleFilterError('talos.linux.config_patch: %s' % exc) from None
 
 

@@ -29,6 +29,7 @@ description:
     trust the same CA (the same cluster reached with other credentials); when their CAs differ it is a
     different machine that reuses the address, and it becomes a second host named C(<name>@<context>)."
 extends_documentation_fragment:
+  - talos.linux.connection.plugins
   - constructed
   - inventory_cache
 options:
@@ -37,11 +38,6 @@ options:
     required: true
     type: str
     choices: [talos.linux.talosconfig]
-  talosconfig:
-    description:
-      - Path of the talosconfig file. When unset, it is found as the modules find it
-        (E(TALOSCONFIG), C($XDG_CONFIG_HOME/talos/config.yaml), C($TALOS_HOME/config), C(~/.talos/config)).
-    type: path
   contexts:
     description:
       - Names of the contexts to read, or V(all) for every context of the file.
@@ -95,6 +91,7 @@ from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructa
 from ansible.utils.display import Display
 from ansible.utils.unsafe_proxy import wrap_var
 
+from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
 from ansible_collections.talos.linux.plugins.plugin_utils._inventory_hosts import collect_hosts
 
 try:
@@ -147,7 +144,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 talosconfig=self.get_option('talosconfig'), contexts=self.get_option('contexts'),
                 discover=self.get_option('discover'), insecure_nodes=self.get_option('insecure_nodes'),
                 timeout=self.get_option('timeout'))
-        except ValueError as exc:
+        except TalosError as exc:
             raise AnsibleParserError('%s: %s' % (self.NAME, exc)) from None
         if warnings and self.get_option('strict'):
             raise AnsibleParserError('%s: %s' % (self.NAME, '; '.join(warnings)))

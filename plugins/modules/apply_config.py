@@ -185,50 +185,48 @@ from ansible_collections.talos.linux.plugins.module_utils.apply.tls_probe import
 from ansible_collections.talos.linux.plugins.module_utils.client.client import TalosClient
 from ansible_collections.talos.linux.plugins.module_utils.client.connection import settings_from_options
 from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
-from ansible_collections.talos.linux.plugins.module_utils.frontend.module import CONNECTION_ARGSPEC, TalosModule
-from ansible_collections.talos.linux.plugins.module_utils.machineconfig.errors import MachineConfigError
+from ansible_collections.talos.linux.plugins.module_utils.frontend.module import TalosModule
 
 
-def _mtls_settings(params, nodes, cas):
-    """mTLS settings from the connection options when ``insecure`` is set, if they trust the config's OS CA."""
-    options = {name: params.get(name) for name in CONNECTION_ARGSPEC}
-    options.update(insecure=False, nodes=nodes)
+def _mtls_settings(options, cas):
+    """The mTLS twin of the task's insecure connection options, if they give one that trusts the config's OS CA.
+
+    The talosconfig is read here only: the insecure settings need none unless a context is named.
+    """
     try:
-        settings = settings_from_options(options)
+        settings = settings_from_options(dict(options, insecure=False))
     except TalosError:
         return None
     return settings if shares_ca(settings.ca, cas) else None
 
 
-def main() -> None:
-    talos = TalosModule(
-        argument_spec={
-            'node': {'type': 'str'},
-            'config': {'type': 'raw', 'no_log': True},
-            'src': {'type': 'path'},
-            'patches': {'type': 'list', 'elements': 'raw', 'default': []},
-            'mode': {'type': 'str', 'choices': ['auto', 'no_reboot', 'reboot', 'staged', 'try'], 'default': 'auto'},
-            'try_timeout': {'type': 'float'},
-            'wait': {'type': 'bool', 'default': True},
-            'wait_timeout': {'type': 'float', 'default': 600.0},
-        },
-        mutually_exclusive=[('config', 'src')],
-        required_one_of=[('config', 'src')],
-        supports_check_mode=True,
-    )
+@TalosModule.entry_point(
+    argument_spec={
+        'node': {'type': 'str'},
+        'config': {'type': 'raw', 'no_log': True},
+        'src': {'type': 'path'},
+        'patches': {'type': 'list', 'elements': 'raw', 'default': []},
+        'mode': {'type': 'str', 'choices': ['auto', 'no_reboot', 'reboot', 'staged', 'try'], 'default': 'auto'},
+        'try_timeout': {'type': 'float'},
+        'wait': {'type': 'bool', 'default': True},
+        'wait_timeout': {'type': 'float', 'default': 600.0},
+    },
+    mutually_exclusive=[('config', 'src')],
+    required_one_of=[('config', 'src')],
+    supports_check_mode=True,
+)
+def main(talos: TalosModule) -> None:
     params = talos.params
-    try:
-        desired = desired_config(params['config'], params['src'], params['patches'],
-                                 require_v1alpha1=not params['insecure'])
-    except MachineConfigError as exc:
-        talos.module.fail_json(msg=str(exc), changed=False)
+    desired = desired_config(params['config'], params['src'], params['patches'],
+                             require_v1alpha1=not params['insecure'])
     node = params['node']
-    settings = talos.connection_settings([node] if node else None)
+    nodes = [node] if node else None
+    settings = talos.connection_settings(nodes)
     options = ApplyOptions(desired, params['mode'], params['try_timeout'], params['wait'], params['wait_timeout'],
                            talos.module.check_mode)
     secure = None
     if params['insecure']:
-        mtls = _mtls_settings(params, [node] if node else None, trusted_cas(desired.config))
+        mtls = _mtls_settings(talos.connection_options(nodes), trusted_cas(desired.config))
         secure = (lambda: TalosClient(mtls)) if mtls is not None else None
 
     result = talos.run(settings, lambda client: apply_config(client, node, options, secure))

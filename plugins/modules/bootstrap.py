@@ -108,24 +108,22 @@ msg:
 '''
 
 from ansible_collections.talos.linux.plugins.module_utils.client.connection import parse_endpoint
-from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
 from ansible_collections.talos.linux.plugins.module_utils.etcd.bootstrap import bootstrap
-from ansible_collections.talos.linux.plugins.module_utils.etcd.snapshot_file import SnapshotError
 from ansible_collections.talos.linux.plugins.module_utils.frontend.module import TalosModule
 
 
-def main() -> None:
-    talos = TalosModule(
-        argument_spec={
-            'node': {'type': 'str'},
-            'controlplanes': {'type': 'list', 'elements': 'str'},
-            'recover_from': {'type': 'path'},
-            'recover_skip_hash_check': {'type': 'bool', 'default': False},
-            'wait': {'type': 'bool', 'default': True},
-            'wait_timeout': {'type': 'float', 'default': 300.0},
-        },
-        supports_check_mode=True,
-    )
+@TalosModule.entry_point(
+    argument_spec={
+        'node': {'type': 'str'},
+        'controlplanes': {'type': 'list', 'elements': 'str'},
+        'recover_from': {'type': 'path'},
+        'recover_skip_hash_check': {'type': 'bool', 'default': False},
+        'wait': {'type': 'bool', 'default': True},
+        'wait_timeout': {'type': 'float', 'default': 300.0},
+    },
+    supports_check_mode=True,
+)
+def main(talos: TalosModule) -> None:
     params = talos.params
     node = params['node']
     settings = talos.connection_settings([node] if node else None)
@@ -134,13 +132,10 @@ def main() -> None:
         controlplanes = [parse_endpoint(endpoint)[0] for endpoint in settings.endpoints]
 
     async def work(client):
-        try:
-            return await bootstrap(client, node, controlplanes, talos.module.check_mode, params['recover_from'],
-                                   params['recover_skip_hash_check'], params['wait'], params['wait_timeout'])
-        except SnapshotError as exc:
-            raise TalosError('recover_from: %s' % exc, node=settings.node_label(node)) from None
+        return await bootstrap(client, node, controlplanes, talos.module.check_mode, params['recover_from'],
+                               params['recover_skip_hash_check'], params['wait'], params['wait_timeout'])
 
-    talos.module.exit_json(**talos.run(settings, work))
+    talos.module.exit_json(**talos.run(settings, work, node=settings.node_label(node)))
 
 
 if __name__ == '__main__':

@@ -174,40 +174,35 @@ path:
   type: str
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
 from ansible_collections.talos.linux.plugins.module_utils.client import talosconfig
 from ansible_collections.talos.linux.plugins.module_utils.client.pki import HAS_CRYPTOGRAPHY
 from ansible_collections.talos.linux.plugins.module_utils.configgen import client_config
-from ansible_collections.talos.linux.plugins.module_utils.frontend import files
+from ansible_collections.talos.linux.plugins.module_utils.frontend.module import ModuleBase
 
 
-def main() -> None:
-    module = AnsibleModule(
-        argument_spec={
-            'path': {'type': 'path', 'required': True},
-            'secrets': {'type': 'raw', 'no_log': False},
-            'context': {'type': 'str'},
-            'endpoints': {'type': 'list', 'elements': 'str', 'default': []},
-            'nodes': {'type': 'list', 'elements': 'str', 'default': []},
-            'roles': {'type': 'list', 'elements': 'str', 'default': ['os:admin']},
-            'ttl': {'type': 'str', 'default': '8760h'},
-            'renew_before': {'type': 'str', 'default': '720h'},
-            'renew_within': {'type': 'str'},
-            'src': {'type': 'path'},
-            'force': {'type': 'bool', 'default': False},
-        },
-        required_one_of=[('secrets', 'src')],
-        mutually_exclusive=[('secrets', 'src'), ('renew_within', 'src')],
-        supports_check_mode=True,
-    )
-    for present, name in ((talosconfig.HAS_YAML, 'PyYAML'), (HAS_CRYPTOGRAPHY, 'cryptography')):
-        if not present:
-            module.fail_json(msg=missing_required_lib(name))
-    try:
-        outcome = client_config.reconcile(module.params, module.check_mode)
-    except (client_config.ClientConfigError, files.FileError) as exc:
-        module.fail_json(msg=str(exc), path=module.params['path'])
+@ModuleBase.entry_point(
+    argument_spec={
+        'path': {'type': 'path', 'required': True},
+        'secrets': {'type': 'raw', 'no_log': False},
+        'context': {'type': 'str'},
+        'endpoints': {'type': 'list', 'elements': 'str', 'default': []},
+        'nodes': {'type': 'list', 'elements': 'str', 'default': []},
+        'roles': {'type': 'list', 'elements': 'str', 'default': ['os:admin']},
+        'ttl': {'type': 'str', 'default': '8760h'},
+        'renew_before': {'type': 'str', 'default': '720h'},
+        'renew_within': {'type': 'str'},
+        'src': {'type': 'path'},
+        'force': {'type': 'bool', 'default': False},
+    },
+    required_one_of=[('secrets', 'src')],
+    mutually_exclusive=[('secrets', 'src'), ('renew_within', 'src')],
+    libraries=((talosconfig.HAS_YAML, 'PyYAML'), (HAS_CRYPTOGRAPHY, 'cryptography')),
+    supports_check_mode=True,
+)
+def main(base: ModuleBase) -> None:
+    module = base.module
+    base.failure_result['path'] = module.params['path']
+    outcome = client_config.reconcile(module.params, module.check_mode)
     result = {'changed': outcome.changed, 'contexts': outcome.contexts, 'context': outcome.current,
               'renames': outcome.renames, 'renewed': outcome.renewed, 'path': module.params['path']}
     if module._diff:  # pylint: disable=protected-access  # AnsibleModule's diff flag

@@ -139,14 +139,14 @@ from ansible_collections.talos.linux.plugins.module_utils.etcd.etcd import clust
 from ansible_collections.talos.linux.plugins.module_utils.frontend.module import TalosModule
 
 
-def main() -> None:
-    talos = TalosModule(
-        argument_spec={
-            'node': {'type': 'str'},
-            'status_timeout': {'type': 'float', 'default': 5.0},
-        },
-        supports_check_mode=True,
-    )
+@TalosModule.entry_point(
+    argument_spec={
+        'node': {'type': 'str'},
+        'status_timeout': {'type': 'float', 'default': 5.0},
+    },
+    supports_check_mode=True,
+)
+def main(talos: TalosModule) -> None:
     node = talos.params['node']
     settings = talos.connection_settings([node] if node else None)
     info = talos.run(settings, lambda client: cluster_info(client, node, talos.params['status_timeout']))

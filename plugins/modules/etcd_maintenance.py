@@ -74,15 +74,15 @@ from ansible_collections.talos.linux.plugins.module_utils.etcd.maintenance impor
 from ansible_collections.talos.linux.plugins.module_utils.frontend.module import TalosModule
 
 
-def main() -> None:
-    talos = TalosModule(
-        argument_spec={
-            'nodes': {'type': 'list', 'elements': 'str'},
-            'defragment': {'type': 'bool', 'default': False},
-            'disarm_alarms': {'type': 'bool', 'default': False},
-        },
-        supports_check_mode=True,
-    )
+@TalosModule.entry_point(
+    argument_spec={
+        'nodes': {'type': 'list', 'elements': 'str'},
+        'defragment': {'type': 'bool', 'default': False},
+        'disarm_alarms': {'type': 'bool', 'default': False},
+    },
+    supports_check_mode=True,
+)
+def main(talos: TalosModule) -> None:
     params, check = talos.params, talos.module.check_mode
     if not (params['defragment'] or params['disarm_alarms']):
         talos.module.fail_json(msg='nothing to do: set defragment and/or disarm_alarms')

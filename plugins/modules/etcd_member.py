@@ -105,20 +105,20 @@ from ansible_collections.talos.linux.plugins.module_utils.etcd.member import for
 from ansible_collections.talos.linux.plugins.module_utils.frontend.module import TalosModule
 
 
-def main() -> None:
-    talos = TalosModule(
-        argument_spec={
-            'node': {'type': 'str'},
-            'member': {'type': 'str'},
-            'state': {'type': 'str', 'choices': ['absent']},
-            'leave': {'type': 'bool', 'default': False},
-            'forfeit_leadership': {'type': 'bool', 'default': False},
-            'force': {'type': 'bool', 'default': False},
-            'status_timeout': {'type': 'float', 'default': 5.0},
-        },
-        required_if=[('state', 'absent', ['member'])],
-        supports_check_mode=True,
-    )
+@TalosModule.entry_point(
+    argument_spec={
+        'node': {'type': 'str'},
+        'member': {'type': 'str'},
+        'state': {'type': 'str', 'choices': ['absent']},
+        'leave': {'type': 'bool', 'default': False},
+        'forfeit_leadership': {'type': 'bool', 'default': False},
+        'force': {'type': 'bool', 'default': False},
+        'status_timeout': {'type': 'float', 'default': 5.0},
+    },
+    required_if=[('state', 'absent', ['member'])],
+    supports_check_mode=True,
+)
+def main(talos: TalosModule) -> None:
     params = talos.params
     actions = [name for name in ('state', 'leave', 'forfeit_leadership') if params[name]]
     if len(actions) != 1:

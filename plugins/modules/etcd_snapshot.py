@@ -98,29 +98,27 @@ removed:
 
 import os
 
-from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
-from ansible_collections.talos.linux.plugins.module_utils.etcd.backup import (check_destination, destination, rotation,
-                                                                              take_snapshot)
-from ansible_collections.talos.linux.plugins.module_utils.etcd.snapshot_file import SnapshotError
+from ansible_collections.talos.linux.plugins.module_utils.etcd.backup import (check_destination, destination,
+                                                                              remove_snapshots, rotation, take_snapshot)
 from ansible_collections.talos.linux.plugins.module_utils.frontend.module import TalosModule
 
 
-def main() -> None:
-    talos = TalosModule(
-        argument_spec={
-            'node': {'type': 'str'},
-            'dest': {'type': 'path', 'required': True},
-            'keep': {'type': 'int', 'default': 0},
-        },
-        supports_check_mode=True,
-    )
+@TalosModule.entry_point(
+    argument_spec={
+        'node': {'type': 'str'},
+        'dest': {'type': 'path', 'required': True},
+        'keep': {'type': 'int', 'default': 0},
+    },
+    supports_check_mode=True,
+)
+def main(talos: TalosModule) -> None:
     node, dest, keep = talos.params['node'], talos.params['dest'], talos.params['keep']
     if keep < 0:
         talos.module.fail_json(msg='keep must not be negative')
     settings = talos.connection_settings([node] if node else None)
     directory = dest if os.path.isdir(dest) else None
 
-    async def snapshot(client):
+    async def work(client):
         hostname = await client.hostname(node) if directory else ''
         path = destination(dest, hostname)
         check_destination(path)
@@ -128,19 +126,12 @@ def main() -> None:
             return {'dest': path, 'removed': rotation(directory, hostname, keep) if directory else []}
         facts = await take_snapshot(client, node, path)
         removed = rotation(directory, hostname, keep) if directory else []
-        for old in removed:
-            os.unlink(old)
+        remove_snapshots(removed)
         facts['dest'] = facts.pop('path')
         facts['removed'] = removed
         return facts
 
-    async def work(client):
-        try:
-            return await snapshot(client)
-        except (SnapshotError, OSError) as exc:
-            raise TalosError(str(exc), node=settings.node_label(node)) from None
-
-    talos.module.exit_json(changed=True, **talos.run(settings, work))
+    talos.module.exit_json(changed=True, **talos.run(settings, work, node=settings.node_label(node)))
 
 
 if __name__ == '__main__':

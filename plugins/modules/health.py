@@ -186,7 +186,6 @@ import time
 from typing import Any
 
 from ansible_collections.talos.linux.plugins.module_utils.client.client import TalosClient
-from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
 from ansible_collections.talos.linux.plugins.module_utils.frontend.module import TalosModule
 from ansible_collections.talos.linux.plugins.module_utils.health.checks import Cluster, DEFAULT_SERVICES
 from ansible_collections.talos.linux.plugins.module_utils.health.health import (CHECKS, discover, restrict_to_roles,
@@ -194,25 +193,22 @@ from ansible_collections.talos.linux.plugins.module_utils.health.health import (
 from ansible_collections.talos.linux.plugins.module_utils.health.nodes import resolve_nodes
 
 
-def main() -> None:
-    talos = TalosModule(
-        argument_spec={
-            'controlplanes': {'type': 'list', 'elements': 'str'},
-            'workers': {'type': 'list', 'elements': 'str'},
-            'node': {'type': 'str'},
-            'wait_timeout': {'type': 'float', 'default': 300.0},
-            'checks': {'type': 'list', 'elements': 'str', 'choices': list(CHECKS)},
-            'skip_checks': {'type': 'list', 'elements': 'str', 'choices': list(CHECKS), 'default': []},
-            'same_version': {'type': 'bool', 'default': False},
-            'services': {'type': 'list', 'elements': 'str', 'default': list(DEFAULT_SERVICES)},
-        },
-        supports_check_mode=True,
-    )
+@TalosModule.entry_point(
+    argument_spec={
+        'controlplanes': {'type': 'list', 'elements': 'str'},
+        'workers': {'type': 'list', 'elements': 'str'},
+        'node': {'type': 'str'},
+        'wait_timeout': {'type': 'float', 'default': 300.0},
+        'checks': {'type': 'list', 'elements': 'str', 'choices': list(CHECKS)},
+        'skip_checks': {'type': 'list', 'elements': 'str', 'choices': list(CHECKS), 'default': []},
+        'same_version': {'type': 'bool', 'default': False},
+        'services': {'type': 'list', 'elements': 'str', 'default': list(DEFAULT_SERVICES)},
+    },
+    supports_check_mode=True,
+)
+def main(talos: TalosModule) -> None:
     params = talos.params
-    try:
-        names = select_checks(params['checks'], params['skip_checks'], params['same_version'])
-    except TalosError as exc:
-        talos.module.fail_json(msg=str(exc))
+    names = select_checks(params['checks'], params['skip_checks'], params['same_version'])
     started = time.monotonic()
 
     async def work(client: TalosClient) -> dict[str, Any]:

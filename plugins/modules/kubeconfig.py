@@ -114,25 +114,24 @@ kubeconfig:
 
 import datetime
 
-from ansible_collections.talos.linux.plugins.module_utils.frontend.files import FileError
 from ansible_collections.talos.linux.plugins.module_utils.frontend.module import TalosModule
 from ansible_collections.talos.linux.plugins.module_utils.kubeconfig import kubeconfig
 
 
-def main() -> None:
-    talos = TalosModule(
-        argument_spec={
-            'node': {'type': 'str'},
-            'dest': {'type': 'path'},
-            'merge': {'type': 'bool', 'default': True},
-            'force': {'type': 'bool', 'default': False},
-            'context_name': {'type': 'str'},
-            'renew_before': {'type': 'int', 'default': 30},
-            'return_content': {'type': 'bool', 'default': False},
-        },
-        required_one_of=[('dest', 'return_content')],
-        supports_check_mode=True,
-    )
+@TalosModule.entry_point(
+    argument_spec={
+        'node': {'type': 'str'},
+        'dest': {'type': 'path'},
+        'merge': {'type': 'bool', 'default': True},
+        'force': {'type': 'bool', 'default': False},
+        'context_name': {'type': 'str'},
+        'renew_before': {'type': 'int', 'default': 30},
+        'return_content': {'type': 'bool', 'default': False},
+    },
+    required_one_of=[('dest', 'return_content')],
+    supports_check_mode=True,
+)
+def main(talos: TalosModule) -> None:
     params = talos.params
     settings = talos.connection_settings([params['node']] if params['node'] else None)
     node = settings.nodes[0] if params['node'] else None
@@ -141,13 +140,11 @@ def main() -> None:
     if params['return_content']:
         result['kubeconfig'] = text
     if params['dest']:
-        try:
-            plan = kubeconfig.plan(text, params['dest'], params['merge'], params['force'], params['context_name'],
-                                   datetime.timedelta(days=params['renew_before']))
-            if plan.changed and not talos.module.check_mode:
-                kubeconfig.write(params['dest'], plan.content)
-        except (kubeconfig.KubeconfigError, FileError) as exc:
-            talos.module.fail_json(msg=str(exc), dest=params['dest'])
+        talos.failure_result['dest'] = params['dest']
+        plan = kubeconfig.plan(text, params['dest'], params['merge'], params['force'], params['context_name'],
+                               datetime.timedelta(days=params['renew_before']))
+        if plan.changed and not talos.module.check_mode:
+            kubeconfig.write(params['dest'], plan.content)
         result.update(changed=plan.changed, dest=params['dest'], context=plan.context, renames=plan.renames)
         if talos.module._diff and plan.changed:  # pylint: disable=protected-access
             result['diff'] = {'before_header': params['dest'], 'after_header': params['dest'],

@@ -187,13 +187,10 @@ dest:
   sample: /srv/talos/prod/controlplane.yaml
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
 from ansible_collections.talos.linux.plugins.module_utils.client.pki import HAS_CRYPTOGRAPHY
 from ansible_collections.talos.linux.plugins.module_utils.configgen import machine_config
-from ansible_collections.talos.linux.plugins.module_utils.frontend import files
+from ansible_collections.talos.linux.plugins.module_utils.frontend.module import ModuleBase
 from ansible_collections.talos.linux.plugins.module_utils.machineconfig import documents
-from ansible_collections.talos.linux.plugins.module_utils.machineconfig.errors import MachineConfigError
 
 ARGUMENT_SPEC = {
     'secrets': {'type': 'raw', 'required': True, 'no_log': False},
@@ -221,16 +218,15 @@ ARGUMENT_SPEC = {
 }
 
 
-def main() -> None:
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    for present, name in ((documents.HAS_YAML, 'PyYAML'), (HAS_CRYPTOGRAPHY, 'cryptography')):
-        if not present:
-            module.fail_json(msg=missing_required_lib(name))
+@ModuleBase.entry_point(
+    argument_spec=ARGUMENT_SPEC,
+    libraries=((documents.HAS_YAML, 'PyYAML'), (HAS_CRYPTOGRAPHY, 'cryptography')),
+    supports_check_mode=True,
+)
+def main(base: ModuleBase) -> None:
+    module = base.module
     params = module.params
-    try:
-        outcome = machine_config.reconcile(params, module.check_mode)
-    except (MachineConfigError, files.FileError) as exc:
-        module.fail_json(msg=str(exc))
+    outcome = machine_config.reconcile(params, module.check_mode)
     result = {'changed': outcome.changed}
     if params['dest']:
         result['dest'] = params['dest']

@@ -92,23 +92,19 @@ secrets:
 
 import os
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.talos.linux.plugins.module_utils.client.pki import HAS_CRYPTOGRAPHY
 from ansible_collections.talos.linux.plugins.module_utils.configgen import secrets
 from ansible_collections.talos.linux.plugins.module_utils.frontend import files, redact
-from ansible_collections.talos.linux.plugins.module_utils.machineconfig.errors import MachineConfigError
+from ansible_collections.talos.linux.plugins.module_utils.frontend.module import ModuleBase
 
 
 def run(module: AnsibleModule) -> dict:
     path = module.params['path']
     existing = files.read_bytes(path)
     if existing is not None and not module.params['force']:
-        bundle = secrets.loads(existing, 'secrets bundle %s' % path)
-        try:
-            secrets.validate(bundle)
-        except MachineConfigError as exc:
-            raise MachineConfigError('secrets bundle %s is invalid: %s' % (path, str(exc).strip())) from None
+        bundle = secrets.load_valid(existing, 'secrets bundle %s' % path)
         return {'changed': False, 'created': False, 'bundle': bundle}
     files.check_parent(path)
     bundle = secrets.generate(module.params['talos_version'])
@@ -121,24 +117,21 @@ def run(module: AnsibleModule) -> dict:
     return {'changed': True, 'created': True, 'bundle': bundle, 'diff': diff}
 
 
-def main() -> None:
-    module = AnsibleModule(
-        argument_spec={
-            'path': {'type': 'path', 'required': True},
-            'talos_version': {'type': 'str'},
-            'force': {'type': 'bool', 'default': False},
-            'return_content': {'type': 'bool', 'default': False},
-        },
-        supports_check_mode=True,
-    )
-    for present, name in ((secrets.HAS_YAML, 'PyYAML'), (HAS_CRYPTOGRAPHY, 'cryptography')):
-        if not present:
-            module.fail_json(msg=missing_required_lib(name))
+@ModuleBase.entry_point(
+    argument_spec={
+        'path': {'type': 'path', 'required': True},
+        'talos_version': {'type': 'str'},
+        'force': {'type': 'bool', 'default': False},
+        'return_content': {'type': 'bool', 'default': False},
+    },
+    libraries=((secrets.HAS_YAML, 'PyYAML'), (HAS_CRYPTOGRAPHY, 'cryptography')),
+    supports_check_mode=True,
+)
+def main(base: ModuleBase) -> None:
+    module = base.module
     module.params['path'] = os.path.abspath(module.params['path'])
-    try:
-        outcome = run(module)
-    except (MachineConfigError, files.FileError) as exc:
-        module.fail_json(msg=str(exc), path=module.params['path'])
+    base.failure_result['path'] = module.params['path']
+    outcome = run(module)
     result = {'changed': outcome['changed'], 'created': outcome['created'], 'path': module.params['path']}
     if module.params['return_content']:
         result['secrets'] = outcome['bundle']

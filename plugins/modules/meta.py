@@ -92,22 +92,19 @@ def value_diff(header: str, before: str | None, after: str | None) -> dict[str, 
     return {'before_header': header, 'after_header': header, 'before': text(before), 'after': text(after)}
 
 
-def main() -> None:
-    talos = TalosModule(
-        argument_spec={
-            'key': {'type': 'str', 'required': True, 'no_log': False},
-            'value': {'type': 'str'},
-            'state': {'type': 'str', 'choices': ['present', 'absent'], 'default': 'present'},
-            'nodes': {'type': 'list', 'elements': 'str'},
-        },
-        required_if=[('state', 'present', ['value'])],
-        supports_check_mode=True,
-    )
+@TalosModule.entry_point(
+    argument_spec={
+        'key': {'type': 'str', 'required': True, 'no_log': False},
+        'value': {'type': 'str'},
+        'state': {'type': 'str', 'choices': ['present', 'absent'], 'default': 'present'},
+        'nodes': {'type': 'list', 'elements': 'str'},
+    },
+    required_if=[('state', 'present', ['value'])],
+    supports_check_mode=True,
+)
+def main(talos: TalosModule) -> None:
     params = talos.params
-    try:
-        key = parse_key(params['key'])
-    except ValueError as exc:
-        talos.module.fail_json(msg=str(exc))
+    key = parse_key(params['key'])
     settings = talos.connection_settings(params['nodes'])
     nodes = settings.nodes or [None]
     present = params['state'] == 'present'

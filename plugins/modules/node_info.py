@@ -169,14 +169,14 @@ from ansible_collections.talos.linux.plugins.module_utils.client.node_info impor
 from ansible_collections.talos.linux.plugins.module_utils.frontend.module import TalosModule
 
 
-def main() -> None:
-    talos = TalosModule(
-        argument_spec={
-            'nodes': {'type': 'list', 'elements': 'str'},
-            'fail_on_unreachable': {'type': 'bool', 'default': False},
-        },
-        supports_check_mode=True,
-    )
+@TalosModule.entry_point(
+    argument_spec={
+        'nodes': {'type': 'list', 'elements': 'str'},
+        'fail_on_unreachable': {'type': 'bool', 'default': False},
+    },
+    supports_check_mode=True,
+)
+def main(talos: TalosModule) -> None:
     settings = talos.connection_settings(talos.params['nodes'])
     nodes = settings.nodes or [None]
 

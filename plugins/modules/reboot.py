@@ -122,10 +122,12 @@ from ansible_collections.talos.linux.plugins.module_utils.lifecycle.disruptive i
 from ansible_collections.talos.linux.plugins.module_utils.lifecycle.reboot import reboot
 
 
-def main() -> None:
-    options = disruptive_options()
-    options['mode'] = {'type': 'str', 'choices': ['default', 'powercycle', 'force'], 'default': 'default'}
-    talos = TalosModule(argument_spec=options, supports_check_mode=True)
+@TalosModule.entry_point(
+    argument_spec=dict(disruptive_options(),
+                       mode={'type': 'str', 'choices': ['default', 'powercycle', 'force'], 'default': 'default'}),
+    supports_check_mode=True,
+)
+def main(talos: TalosModule) -> None:
     params = talos.params
     run_disruptive(talos, 'reboot', lambda client, node, settings: reboot(
         client, node, params['mode'], params['wait'], params['wait_timeout']))

@@ -133,16 +133,18 @@ from ansible_collections.talos.linux.plugins.module_utils.lifecycle.disruptive i
 from ansible_collections.talos.linux.plugins.module_utils.lifecycle.reset import WIPE_MODES, maintenance_settings, reset
 
 
-def main() -> None:
-    options = disruptive_options()
-    options.update({
-        'graceful': {'type': 'bool', 'default': True},
-        'reboot': {'type': 'bool', 'default': False},
-        'wipe_mode': {'type': 'str', 'choices': list(WIPE_MODES), 'default': 'all'},
-        'system_labels_to_wipe': {'type': 'list', 'elements': 'str', 'default': []},
-        'user_disks_to_wipe': {'type': 'list', 'elements': 'str', 'default': []},
-    })
-    talos = TalosModule(argument_spec=options, supports_check_mode=True)
+@TalosModule.entry_point(
+    argument_spec=dict(
+        disruptive_options(),
+        graceful={'type': 'bool', 'default': True},
+        reboot={'type': 'bool', 'default': False},
+        wipe_mode={'type': 'str', 'choices': list(WIPE_MODES), 'default': 'all'},
+        system_labels_to_wipe={'type': 'list', 'elements': 'str', 'default': []},
+        user_disks_to_wipe={'type': 'list', 'elements': 'str', 'default': []},
+    ),
+    supports_check_mode=True,
+)
+def main(talos: TalosModule) -> None:
     params = talos.params
 
     async def wipe(client, node, settings):

@@ -114,17 +114,17 @@ from ansible_collections.talos.linux.plugins.module_utils.frontend.module import
 from ansible_collections.talos.linux.plugins.module_utils.node.resource_info import read_resources
 
 
-def main() -> None:
-    talos = TalosModule(
-        argument_spec={
-            'type': {'type': 'str', 'required': True},
-            'namespace': {'type': 'str'},
-            'id': {'type': 'str'},
-            'nodes': {'type': 'list', 'elements': 'str'},
-            'include_sensitive': {'type': 'bool', 'default': False},
-        },
-        supports_check_mode=True,
-    )
+@TalosModule.entry_point(
+    argument_spec={
+        'type': {'type': 'str', 'required': True},
+        'namespace': {'type': 'str'},
+        'id': {'type': 'str'},
+        'nodes': {'type': 'list', 'elements': 'str'},
+        'include_sensitive': {'type': 'bool', 'default': False},
+    },
+    supports_check_mode=True,
+)
+def main(talos: TalosModule) -> None:
     params = talos.params
     settings = talos.connection_settings(params['nodes'])
     nodes = settings.nodes or [None]

@@ -91,8 +91,8 @@ from ansible_collections.talos.linux.plugins.module_utils.lifecycle.disruptive i
 from ansible_collections.talos.linux.plugins.module_utils.lifecycle.reboot import rollback
 
 
-def main() -> None:
-    talos = TalosModule(argument_spec=disruptive_options(), supports_check_mode=True)
+@TalosModule.entry_point(argument_spec=disruptive_options(), supports_check_mode=True)
+def main(talos: TalosModule) -> None:
     params = talos.params
 
     async def roll_back(client, node, _settings):

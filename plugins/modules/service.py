@@ -108,17 +108,17 @@ from ansible_collections.talos.linux.plugins.module_utils.frontend.module import
 from ansible_collections.talos.linux.plugins.module_utils.health.service import ensure_service
 
 
-def main() -> None:
-    talos = TalosModule(
-        argument_spec={
-            'node': {'type': 'str'},
-            'name': {'type': 'str', 'required': True, 'aliases': ['id', 'service']},
-            'state': {'type': 'str', 'required': True, 'choices': ['started', 'stopped', 'restarted']},
-            'wait': {'type': 'bool', 'default': True},
-            'wait_timeout': {'type': 'float', 'default': 60.0},
-        },
-        supports_check_mode=True,
-    )
+@TalosModule.entry_point(
+    argument_spec={
+        'node': {'type': 'str'},
+        'name': {'type': 'str', 'required': True, 'aliases': ['id', 'service']},
+        'state': {'type': 'str', 'required': True, 'choices': ['started', 'stopped', 'restarted']},
+        'wait': {'type': 'bool', 'default': True},
+        'wait_timeout': {'type': 'float', 'default': 60.0},
+    },
+    supports_check_mode=True,
+)
+def main(talos: TalosModule) -> None:
     params = talos.params
     node = params['node']
     settings = talos.connection_settings([node] if node else None)

@@ -88,10 +88,11 @@ from ansible_collections.talos.linux.plugins.module_utils.lifecycle.disruptive i
 from ansible_collections.talos.linux.plugins.module_utils.lifecycle.shutdown import shutdown
 
 
-def main() -> None:
-    options = disruptive_options(wait_timeout=300.0)
-    options['drain'] = {'type': 'bool', 'default': True}
-    talos = TalosModule(argument_spec=options, supports_check_mode=True)
+@TalosModule.entry_point(
+    argument_spec=dict(disruptive_options(wait_timeout=300.0), drain={'type': 'bool', 'default': True}),
+    supports_check_mode=True,
+)
+def main(talos: TalosModule) -> None:
     params = talos.params
     run_disruptive(talos, 'power off', lambda client, node, settings: shutdown(
         client, node, not params['drain'], params['wait'], params['wait_timeout']))

@@ -185,46 +185,39 @@ msg:
 '''
 
 from ansible_collections.talos.linux.plugins.module_utils.frontend.module import TalosModule
-from ansible_collections.talos.linux.plugins.module_utils.lifecycle.upgrade import UpgradeError, upgrade
+from ansible_collections.talos.linux.plugins.module_utils.lifecycle.upgrade import upgrade
 
 
-def main() -> None:
-    talos = TalosModule(
-        argument_spec={
-            'node': {'type': 'str'},
-            'image': {'type': 'str'},
-            'version': {'type': 'str'},
-            'api': {'type': 'str', 'choices': ['auto', 'lifecycle', 'legacy'], 'default': 'auto'},
-            'reboot_mode': {'type': 'str', 'choices': ['default', 'powercycle'], 'default': 'default'},
-            'stage': {'type': 'bool', 'default': False},
-            'preserve': {'type': 'bool', 'default': False},
-            'force': {'type': 'bool', 'default': False},
-            'wait': {'type': 'bool', 'default': True},
-            'wait_timeout': {'type': 'float', 'default': 900.0},
-        },
-        required_one_of=[('image', 'version')],
-        supports_check_mode=True,
-    )
+@TalosModule.entry_point(
+    argument_spec={
+        'node': {'type': 'str'},
+        'image': {'type': 'str'},
+        'version': {'type': 'str'},
+        'api': {'type': 'str', 'choices': ['auto', 'lifecycle', 'legacy'], 'default': 'auto'},
+        'reboot_mode': {'type': 'str', 'choices': ['default', 'powercycle'], 'default': 'default'},
+        'stage': {'type': 'bool', 'default': False},
+        'preserve': {'type': 'bool', 'default': False},
+        'force': {'type': 'bool', 'default': False},
+        'wait': {'type': 'bool', 'default': True},
+        'wait_timeout': {'type': 'float', 'default': 900.0},
+    },
+    required_one_of=[('image', 'version')],
+    supports_check_mode=True,
+)
+def main(talos: TalosModule) -> None:
     params = talos.params
     node = params['node']
     settings = talos.connection_settings([node] if node else None)
+    address = settings.node_label(node)
 
     async def work(client):
-        try:
-            return await upgrade(client, node, image=params['image'], version=params['version'], api=params['api'],
-                                 reboot_mode=params['reboot_mode'], stage=params['stage'],
-                                 preserve=params['preserve'], force=params['force'], wait=params['wait'],
-                                 timeout=params['wait_timeout'], check_mode=talos.module.check_mode)
-        except UpgradeError as exc:
-            return {'failed_with': exc}
+        return await upgrade(client, node, image=params['image'], version=params['version'], api=params['api'],
+                             reboot_mode=params['reboot_mode'], stage=params['stage'], preserve=params['preserve'],
+                             force=params['force'], wait=params['wait'], timeout=params['wait_timeout'],
+                             check_mode=talos.module.check_mode)
 
-    result = talos.run(settings, work)
-    address = settings.node_label(node)
-    failure = result.pop('failed_with', None)
-    if failure is not None:
-        failure.node = failure.node or address
-        talos.fail(failure, **failure.result)  # changed: whether anything ran before the failure
-    talos.module.exit_json(node=address, **result)
+    # A failure after the upgrade started carries its partial result (changed: whether anything ran).
+    talos.module.exit_json(node=address, **talos.run(settings, work, node=address))
 
 
 if __name__ == '__main__':

@@ -3,23 +3,40 @@
 """Action base of the modules that talk to Talos: connection options from the inventory host.
 
 Precedence: a module option set on the task (or through module_defaults) wins; else the host's
-``talos_*`` variable (set by the talos.linux.talosconfig inventory); else the talosconfig file.
+``talos_*`` variable (set by the talos.linux.talosconfig inventory; the map comes from the connection
+spec); else $TALOSCONFIG and the talosconfig search order. A maintenance task (insecure) takes none of
+the host's secure-cluster variables (talosconfig, context, endpoints), so playbooks need not null them.
 Private module: free to change between releases.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, Mapping
 
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
-# module option -> host variable
-HOST_VARIABLES = {
-    'talosconfig': 'talos_talosconfig',
-    'context': 'talos_context',
-    'endpoints': 'talos_endpoints',
-    'insecure': 'talos_insecure',
-}
+from ansible_collections.talos.linux.plugins.module_utils.frontend import connection_spec
+
+
+def connection_args(args: Mapping[str, Any], task_vars: Mapping[str, Any], template: Callable[[Any], Any],
+                    node_option: str = 'nodes') -> dict[str, Any]:
+    """The task's module arguments, with the connection options it leaves unset taken from host variables."""
+    filled = dict(args)
+
+    def from_host(option: str, variable: str) -> None:
+        if filled.get(option) is None and task_vars.get(variable) is not None:
+            filled[option] = template(task_vars[variable])
+
+    from_host('insecure', connection_spec.HOST_VARIABLES['insecure'])
+    insecure = boolean(filled.get('insecure') or False, strict=False)
+    for option, variable in connection_spec.HOST_VARIABLES.items():
+        if not (insecure and option in connection_spec.SECURE_ONLY):
+            from_host(option, variable)
+    if filled.get(node_option) is None and task_vars.get(connection_spec.NODE_VARIABLE):
+        node = template(task_vars[connection_spec.NODE_VARIABLE])
+        filled[node_option] = node if node_option == 'node' else [node]
+    return filled
 
 
 class TalosAction(ActionBase):
@@ -32,13 +49,7 @@ class TalosAction(ActionBase):
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         result = super().run(tmp, task_vars)
         task_vars = task_vars or {}
-        args = dict(self._task.args)
-        for option, variable in HOST_VARIABLES.items():
-            if args.get(option) is None and variable in task_vars:
-                args[option] = self._templar.template(task_vars[variable])
-        if args.get(self.NODE_OPTION) is None and task_vars.get('talos_node'):
-            node = self._templar.template(task_vars['talos_node'])
-            args[self.NODE_OPTION] = node if self.NODE_OPTION == 'node' else [node]
+        args = connection_args(self._task.args, task_vars, self._templar.template, self.NODE_OPTION)
         result.update(self._execute_module(module_name=self._task.resolved_action, module_args=args,
                                            task_vars=task_vars))
         return result

@@ -17,6 +17,7 @@ from ansible_collections.talos.linux.plugins.module_utils.client.connection impo
 from ansible_collections.talos.linux.plugins.module_utils.client.discovery import cluster_members, describe_nodes
 from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
 from ansible_collections.talos.linux.plugins.module_utils.client.transport import run
+from ansible_collections.talos.linux.plugins.module_utils.frontend.connection_spec import HOST_VARIABLES, NODE_VARIABLE
 
 TYPE_GROUPS = {'controlplane': 'controlplane', 'init': 'controlplane', 'worker': 'worker'}
 
@@ -66,9 +67,10 @@ class HostTable:
         if ca in known:
             return  # the same machine through another context: the first one describes it
         name = machine.get('hostname') or address
-        if known or (name in self.hosts and self.hosts[name]['vars']['talos_node'] != address):
+        if known or (name in self.hosts and self.hosts[name]['vars'][NODE_VARIABLE] != address):
             name = '%s@%s' % (name, context)
-        host_vars = dict(base_vars, talos_node=address)
+        host_vars = dict(base_vars)
+        host_vars[NODE_VARIABLE] = address
         if machine.get('machine_type'):
             host_vars['talos_machine_type'] = machine['machine_type']
         if machine.get('version'):
@@ -82,7 +84,7 @@ class HostTable:
 
 def collect_hosts(talosconfig: str | None, contexts: list[str], discover: bool, insecure_nodes: list[str],
                   timeout: float) -> tuple[list[dict[str, Any]], list[str]]:
-    """(hosts, cluster-level warnings). Raises ValueError for a talosconfig that cannot be used."""
+    """(hosts, cluster-level warnings). Raises TalosError for a talosconfig that cannot be used."""
     path = _talosconfig.resolve_path(talosconfig)
     config = _talosconfig.load(path)
     table, warnings = HostTable(), []
@@ -97,7 +99,9 @@ def collect_hosts(talosconfig: str | None, contexts: list[str], discover: bool, 
                 warnings += ['context %s: %s' % (name, note) for note in notes]
             except TalosError as exc:
                 warnings.append('context %s: discovery failed, listing its nodes only: %s' % (name, exc))
-        base = {'talos_context': name, 'talos_talosconfig': path, 'talos_endpoints': list(ctx.endpoints)}
+        # What the action base reads back as the connection options (connection_spec.HOST_VARIABLES).
+        base = {HOST_VARIABLES['context']: name, HOST_VARIABLES['talosconfig']: path,
+                HOST_VARIABLES['endpoints']: list(ctx.endpoints)}
         for machine in machines.values():
             table.add(machine, name, ctx.ca, base, [context_group(name)])
     if insecure_nodes:
@@ -111,5 +115,5 @@ def collect_hosts(talosconfig: str | None, contexts: list[str], discover: bool, 
                 warnings.append('maintenance nodes: %s' % exc)
         for machine in machines.values():
             machine.pop('machine_type', None)  # not configured yet: no type
-            table.add(machine, None, None, {'talos_insecure': True}, ['maintenance'])
+            table.add(machine, None, None, {HOST_VARIABLES['insecure']: True}, ['maintenance'])
     return list(table.hosts.values()), warnings

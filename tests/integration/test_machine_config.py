@@ -55,8 +55,13 @@ def bundle_file(tmp_path_factory):
     return str(path)
 
 
+def load_bundle(path) -> dict:
+    with open(path, 'rb') as f:
+        return secrets.loads(f.read())
+
+
 def secret_values(bundle_path: str) -> list[str]:
-    bundle = secrets.load(bundle_path)
+    bundle = load_bundle(bundle_path)
     return [bundle['certs']['os']['key'], bundle['certs']['k8s']['key'], bundle['trustdinfo']['token'],
             bundle['secrets']['bootstraptoken'], bundle['cluster']['secret']]
 
@@ -68,8 +73,8 @@ def test_machine_secrets_create_then_idempotent(tmp_path):
     first = run('machine_secrets.yml', tmp_path, path=str(path), talos_version='v1.14')
     assert first['changed'] and first['created'] and 'secrets' not in first
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    bundle = secrets.load(str(path))
-    secrets.validate(bundle)
+    with open(path, 'rb') as f:
+        bundle = secrets.load_valid(f.read(), str(path))
     before = snapshot(path)
     second = run('machine_secrets.yml', tmp_path, path=str(path), return_content=True)
     assert not second['changed'] and not second['created']
@@ -142,7 +147,7 @@ def test_machine_config_matches_the_library(tmp_path, bundle_file):
 
     result = run('machine_config.yml', tmp_path, secrets=bundle_file, machine_type='worker', talos_version='v1.12',
                  registry_mirrors=[{'registry': 'ghcr.io', 'endpoints': ['https://mirror.example.com']}])
-    expected = generate.generate(secrets.load(bundle_file), 'demo', 'https://10.5.0.2:6443', 'worker', '1.33.1',
+    expected = generate.generate(load_bundle(bundle_file), 'demo', 'https://10.5.0.2:6443', 'worker', '1.33.1',
                                  'v1.12', {'registry_mirrors': [{'registry': 'ghcr.io',
                                                                  'endpoints': ['https://mirror.example.com']}]})
     assert result['config'] == expected.encode()
@@ -150,7 +155,7 @@ def test_machine_config_matches_the_library(tmp_path, bundle_file):
 
 def test_machine_config_secrets_as_mapping(tmp_path, bundle_file):
     by_path = run('machine_config.yml', tmp_path, secrets=bundle_file)
-    by_dict = run('machine_config.yml', tmp_path, secrets=secrets.load(bundle_file))
+    by_dict = run('machine_config.yml', tmp_path, secrets=load_bundle(bundle_file))
     assert by_path['config'] == by_dict['config']
 
 

@@ -16,7 +16,6 @@ Private module: free to change between releases.
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any, Callable, Optional
 
 from ansible_collections.talos.linux.plugins.module_utils.apply import compare, maintenance
@@ -26,7 +25,8 @@ from ansible_collections.talos.linux.plugins.module_utils.apply.options import (
 from ansible_collections.talos.linux.plugins.module_utils.apply.tls_probe import served_by, trusted_cas
 from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
 from ansible_collections.talos.linux.plugins.module_utils.client.version import parse_version
-from ansible_collections.talos.linux.plugins.module_utils.client.wait import observe
+from ansible_collections.talos.linux.plugins.module_utils.client.node_info import observe
+from ansible_collections.talos.linux.plugins.module_utils.client.wait import Deadline, Poll, wait_for
 from ansible_collections.talos.linux.plugins.module_utils.frontend import redact
 from ansible_collections.talos.linux.plugins.module_utils.lifecycle.reboot import reboot_and_wait
 from ansible_collections.talos.linux.plugins.module_utils.machineconfig import immediate
@@ -57,22 +57,23 @@ async def _running_configs(client: Any, node: Optional[str], address: str) -> tu
         raise
 
 
-async def _settled(client: Any, node: Optional[str], options: ApplyOptions, deadline: float) -> None:
+async def _settled(client: Any, node: Optional[str], options: ApplyOptions, deadline: Deadline) -> None:
     """Wait until the node reports the desired config as running (or, when staged, as persisted)."""
-    resource_id = 'persistent' if options.mode == 'staged' else 'v1alpha1'
-    while True:
+    resource_id, state = ('persistent', 'persisted') if options.mode == 'staged' else ('v1alpha1', 'running')
+
+    async def check() -> Poll:
         text = await client.machine_config(resource_id, node)
-        if compare.same(compare.parse(text), options.desired.config):
-            return
-        if time.monotonic() > deadline:
-            raise TalosError('timed out waiting for the node to report the applied configuration as %s'
-                             % ('persisted' if options.mode == 'staged' else 'running'),
-                             code='DEADLINE_EXCEEDED', node=node)
-        await asyncio.sleep(SETTLE_INTERVAL)
+        if text is None:
+            return Poll(False, 'no %s configuration' % state)
+        return Poll(compare.same(compare.parse(text), options.desired.config),
+                    'the %s configuration differs from the one applied' % state)
+
+    await wait_for(check, 'the node to report the applied configuration as %s' % state, deadline, node,
+                   SETTLE_INTERVAL)
 
 
 async def apply_configured(client: Any, node: Optional[str], options: ApplyOptions) -> dict[str, Any]:
-    address = node or client.settings.endpoints[0]
+    address = client.settings.node_label(node)
     if ADMIN not in client.roles:
         raise _denied(address, client.roles)
     before = await observe(client, node)
@@ -109,9 +110,9 @@ async def apply_configured(client: Any, node: Optional[str], options: ApplyOptio
         answer.update(await client.apply_configuration(desired.text.encode(), plan.send, node,
                                                        try_timeout=options.try_timeout))
 
-    started = time.monotonic()
+    deadline = Deadline(options.wait_timeout)  # one budget for the reboot and the config settling
     if plan.reboots:
-        waited = await reboot_and_wait(client, node, action, options.wait, options.wait_timeout, before=before)
+        waited = await reboot_and_wait(client, node, action, options.wait, deadline, before=before)
         waited.pop('actor_id', None)  # an apply has no actor ID
         out.update(waited)
     else:
@@ -120,7 +121,7 @@ async def apply_configured(client: Any, node: Optional[str], options: ApplyOptio
                mode_details=safe_details(answer['mode_details'], plan.reason))
     out['warnings'] += answer['warnings']
     if options.wait:
-        await _settled(client, node, options, started + options.wait_timeout)
+        await _settled(client, node, options, deadline)
     return out
 
 
@@ -130,7 +131,7 @@ async def apply_config(client: Any, node: Optional[str], options: ApplyOptions,
     client (None when no credentials were given) for nodes reached with ``insecure``."""
     if not client.settings.insecure:
         return await apply_configured(client, node, options)
-    address = node or client.settings.endpoints[0]
+    address = client.settings.node_label(node)
     cas = trusted_cas(options.desired.config)
     served = await served_by(address, cas)
     if served is None:

@@ -45,7 +45,7 @@ def _source_text(config: Any, src: Optional[str]) -> tuple[str, str]:
 
 def desired_config(config: Any, src: Optional[str], patches: list[Any], base_dir: Optional[str] = None,
                    require_v1alpha1: bool = True) -> DesiredConfig:
-    """Load, patch and check the config; ConfigError/PatchError (ValueErrors) name what is wrong."""
+    """Load, patch and check the config; ConfigError/PatchError (TalosErrors) name what is wrong."""
     text, what = _source_text(config, src)
     loaded = documents.loads(text, what)
     if patches:

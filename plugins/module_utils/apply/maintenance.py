@@ -29,7 +29,8 @@ from ansible_collections.talos.linux.plugins.module_utils.apply.options import (
 from ansible_collections.talos.linux.plugins.module_utils.apply.tls_probe import served_by, trusted_cas
 from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
 from ansible_collections.talos.linux.plugins.module_utils.client.version import parse_version
-from ansible_collections.talos.linux.plugins.module_utils.client.wait import observe, wait_until
+from ansible_collections.talos.linux.plugins.module_utils.client.node_info import observe, wait_node
+from ansible_collections.talos.linux.plugins.module_utils.client.wait import Deadline, Poll, wait_for
 
 POLL_INTERVAL = 0.5
 MAINTENANCE_TASK = 'runningMaintenance'  # published on entering and leaving maintenance mode
@@ -37,26 +38,21 @@ HISTORY_IDLE = 1.0  # seconds without a further buffered event: the history has 
 HISTORY_TIMEOUT = 30.0
 
 
-async def _wait_for_ca(address: str, cas: list[bytes], deadline: float, timeout: float) -> None:
-    last = 'still in maintenance mode'
-    while True:
+async def _wait_for_ca(address: str, cas: list[bytes], deadline: Deadline) -> None:
+    async def check() -> Poll:
         served = await served_by(address, cas)
-        if served:
-            return
-        last = 'unreachable (rebooting)' if served is None else 'still in maintenance mode'
-        if time.monotonic() > deadline:
-            raise TalosError('timed out after %.0fs waiting for the node to come back serving the Talos API with '
-                             "the config's OS CA; last seen: %s" % (timeout, last),
-                             code='DEADLINE_EXCEEDED', node=address)
-        await asyncio.sleep(POLL_INTERVAL)
+        return Poll(bool(served), 'unreachable (rebooting)' if served is None else 'still in maintenance mode')
+
+    await wait_for(check, "the node to come back serving the Talos API with the config's OS CA", deadline, address,
+                   POLL_INTERVAL)
 
 
-async def _wait_running(mtls: Any, node: Optional[str], options: ApplyOptions, deadline: float) -> dict[str, Any]:
+async def _wait_running(mtls: Any, node: Optional[str], options: ApplyOptions, deadline: Deadline) -> dict[str, Any]:
     def done(observation: Any) -> bool:
         return observation.up_configured  # not "ready": a control plane waits for bootstrap
 
-    after = await wait_until(lambda: observe(mtls, node), done, 'the node to serve the Talos API with its config',
-                             max(1.0, deadline - time.monotonic()), node)
+    after = await wait_node(lambda: observe(mtls, node), done, 'the node to serve the Talos API with its config',
+                            deadline, node)
     running = parse(await mtls.machine_config('v1alpha1', node))
     if not same(running, options.desired.config):
         raise TalosError('the node came back with another configuration than the one applied', node=node)
@@ -80,7 +76,7 @@ async def _rebooted(mtls: Any, node: Optional[str]) -> bool:
 
 async def apply_first(client: Any, node: Optional[str], options: ApplyOptions,
                       secure_client: Optional[Callable[[], Any]]) -> dict[str, Any]:
-    address = node or client.settings.endpoints[0]
+    address = client.settings.node_label(node)
     before = await observe(client, node)
     if not before.reachable:
         raise TalosError(before.error or 'unreachable', code='UNAVAILABLE', node=address)
@@ -101,11 +97,11 @@ async def apply_first(client: Any, node: Optional[str], options: ApplyOptions,
         answer = await client.apply_configuration(data, plan.send, node, dry_run=True)
     else:
         started = time.monotonic()
+        deadline = Deadline(options.wait_timeout)  # one budget: back with the OS CA, then serving its config
         answer = await client.apply_configuration(data, plan.send, node, try_timeout=options.try_timeout)
         out['mode'] = mode_name(answer['mode'])
         if options.wait and leaves:
-            deadline = started + options.wait_timeout
-            await _wait_for_ca(address, trusted_cas(desired.config), deadline, options.wait_timeout)
+            await _wait_for_ca(address, trusted_cas(desired.config), deadline)
             if secure_client is not None:
                 async with secure_client() as mtls:
                     out.update(await _wait_running(mtls, node, options, deadline))

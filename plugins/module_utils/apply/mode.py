@@ -19,10 +19,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
+from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
+
 MODES = ('auto', 'no_reboot', 'reboot', 'staged', 'try')
 
 
-class ModeError(ValueError):
+class ModeError(TalosError):
     """The requested mode cannot be used for this node and change."""
 
 

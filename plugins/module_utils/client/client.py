@@ -54,7 +54,7 @@ class TalosClient(Transport):
         async for chunk in self.read(path, node):
             size += len(chunk)
             if size > limit:
-                raise ValueError('%s is larger than %d bytes' % (path, limit))
+                raise TalosError('%s is larger than %d bytes' % (path, limit), node=node)
             chunks.append(chunk)
         return b''.join(chunks)
 

@@ -37,7 +37,10 @@ class ConnectionSettings:
     cert_source: str | None = None  # where the client certificate came from, for error messages
 
     def node_label(self, node: str | None) -> str:
-        """How results name the node a call ran on: the node, or the endpoint serving node-less calls."""
+        """The node a call for ``node`` reaches: the node, or for a node-less call the first endpoint, which serves it.
+
+        The one place that rule lives: results name nodes with it and insecure calls dial it.
+        """
         return node or self.endpoints[0]
 
 
@@ -105,7 +108,11 @@ def _validate_material(settings: ConnectionSettings, options: Mapping[str, Any],
 
 
 def _needs_talosconfig(options: Mapping[str, Any], insecure: bool) -> bool:
-    if options.get('context') or options.get('talosconfig'):
+    """Read the file only for what the options leave out: a named context, or the mTLS material.
+
+    The talosconfig option (or $TALOSCONFIG, its fallback) says where the file is, not that it is needed.
+    """
+    if options.get('context'):
         return True
     if insecure:
         return False

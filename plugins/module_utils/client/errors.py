@@ -1,6 +1,10 @@
 # Copyright: (c) 2026, talos.linux contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The one exception type of the Talos client.
+"""The root of every exception the collection raises.
+
+Each layer subclasses ``TalosError`` for its own failures (a config that does not load, a file that
+cannot be written, a snapshot that does not verify, ...), so the module base catches one type and
+reports them all alike: message, gRPC code, node, endpoint and what was done before the failure.
 
 Private module: free to change between releases.
 """
@@ -16,20 +20,23 @@ UNREACHABLE_CODES = frozenset(['UNAVAILABLE', 'DEADLINE_EXCEEDED'])
 
 
 class TalosError(Exception):
-    """A failed Talos API call or unusable connection setting.
+    """A failed Talos API call, an unusable setting or input, or a failed local step.
 
     ``code`` is the gRPC status name (``UNAVAILABLE``, ``PERMISSION_DENIED``, ...) when the error
     came from gRPC or the transport, else None. ``node`` is where the call was meant to run and
-    ``endpoint`` where it was sent.
+    ``endpoint`` where it was sent. ``result`` is the partial result of an operation that failed
+    half-way (for example ``changed``: whether anything ran before the failure); the module base
+    returns it with the failure.
     """
 
     def __init__(self, message: str, *, code: str | None = None, node: str | None = None,
-                 endpoint: str | None = None) -> None:
+                 endpoint: str | None = None, result: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         self.node = node
         self.endpoint = endpoint
+        self.result = result
 
     def __str__(self) -> str:
         where = []
@@ -49,6 +56,3 @@ class TalosError(Exception):
     @property
     def unreachable(self) -> bool:
         return self.code in UNREACHABLE_CODES
-
-    def to_dict(self) -> dict[str, Any]:
-        return {'msg': str(self), 'grpc_code': self.code, 'node': self.node, 'endpoint': self.endpoint}

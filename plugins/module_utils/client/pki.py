@@ -26,6 +26,8 @@ except ImportError:
 else:
     HAS_CRYPTOGRAPHY = True
 
+from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
+
 ED25519_LABEL = 'ED25519 PRIVATE KEY'
 PEM_BLOCK = re.compile(rb'-----BEGIN ([A-Z0-9 ]+)-----\r?\n.*?-----END \1-----\r?\n?', re.S)
 CA_LIFETIME = datetime.timedelta(days=3650)
@@ -33,7 +35,7 @@ CERT_LIFETIME = datetime.timedelta(days=365)
 CLOCK_SKEW = datetime.timedelta(minutes=5)  # tolerate controller/node clocks a little apart
 
 
-class PKIError(ValueError):
+class PKIError(TalosError):
     """Key or certificate material that cannot be used."""
 
 

@@ -20,10 +20,11 @@ except ImportError:
 else:
     HAS_YAML = True
 
+from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
 from ansible_collections.talos.linux.plugins.module_utils.machineconfig import encoder
 
 
-class TalosconfigError(ValueError):
+class TalosconfigError(TalosError):
     """A talosconfig that cannot be found, read or used."""
 
 

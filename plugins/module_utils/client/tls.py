@@ -11,14 +11,15 @@ import os
 import ssl
 import tempfile
 
+from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
 from ansible_collections.talos.linux.plugins.module_utils.client.pki import openssl_private_key
 
 ALPN = ['h2']
 
 
-def load_cert_chain(ctx: ssl.SSLContext, crt_pem: bytes, key_pem: bytes, what: str = 'client certificate') -> None:
-    """Load a certificate and key held in memory (ssl only reads files: a private temp dir, removed at once)."""
-    key = openssl_private_key(key_pem, what + ' key')
+def load_cert_chain(ctx: ssl.SSLContext, crt_pem: bytes, key_pem: bytes) -> None:
+    """Load a client certificate and key held in memory (ssl reads files only: a private temp dir, removed at once)."""
+    key = openssl_private_key(key_pem, 'client certificate key')
     with tempfile.TemporaryDirectory(prefix='talos-tls-') as tmp:
         crt_path, key_path = os.path.join(tmp, 'crt.pem'), os.path.join(tmp, 'key.pem')
         for path, data in ((crt_path, crt_pem), (key_path, key)):
@@ -28,13 +29,13 @@ def load_cert_chain(ctx: ssl.SSLContext, crt_pem: bytes, key_pem: bytes, what: s
         try:
             ctx.load_cert_chain(crt_path, key_path)
         except ssl.SSLError as exc:
-            raise ValueError('%s: certificate and key cannot be used together: %s' % (what, exc.reason or exc)) \
-                from None
+            raise TalosError('client certificate: certificate and key cannot be used together: %s'
+                             % (exc.reason or exc)) from None
 
 
-def _base_context(protocol: int) -> ssl.SSLContext:
+def _base_context() -> ssl.SSLContext:
     # A bare context: only the Talos CA is trusted, never the system store.
-    ctx = ssl.SSLContext(protocol)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     ctx.set_alpn_protocols(ALPN)
     return ctx
@@ -42,13 +43,13 @@ def _base_context(protocol: int) -> ssl.SSLContext:
 
 def client_context(ca_pem: bytes, crt_pem: bytes | None, key_pem: bytes | None) -> ssl.SSLContext:
     """mTLS client: verify the server against the talosconfig CA, present the client certificate."""
-    ctx = _base_context(ssl.PROTOCOL_TLS_CLIENT)
+    ctx = _base_context()
     ctx.verify_mode = ssl.CERT_REQUIRED
     ctx.check_hostname = True
     try:
         ctx.load_verify_locations(cadata=ca_pem.decode('ascii', 'replace'))
-    except ssl.SSLError as exc:
-        raise ValueError('CA certificate cannot be loaded: %s' % (exc.reason or exc)) from None
+    except (ssl.SSLError, ValueError) as exc:  # ValueError: empty data
+        raise TalosError('CA certificate cannot be loaded: %s' % (getattr(exc, 'reason', None) or exc)) from None
     if crt_pem and key_pem:
         load_cert_chain(ctx, crt_pem, key_pem)
     return ctx
@@ -56,19 +57,7 @@ def client_context(ca_pem: bytes, crt_pem: bytes | None, key_pem: bytes | None) 
 
 def insecure_client_context() -> ssl.SSLContext:
     """TLS without verification and without a client certificate (Talos maintenance mode)."""
-    ctx = _base_context(ssl.PROTOCOL_TLS_CLIENT)
+    ctx = _base_context()
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
-    return ctx
-
-
-def server_context(crt_pem: bytes, key_pem: bytes, client_ca_pem: bytes | None) -> ssl.SSLContext:
-    """A Talos apid-like server: require client certificates from client_ca_pem when given."""
-    ctx = _base_context(ssl.PROTOCOL_TLS_SERVER)
-    load_cert_chain(ctx, crt_pem, key_pem, 'server certificate')
-    if client_ca_pem:
-        ctx.verify_mode = ssl.CERT_REQUIRED
-        ctx.load_verify_locations(cadata=client_ca_pem.decode('ascii'))
-    else:
-        ctx.verify_mode = ssl.CERT_NONE
     return ctx

@@ -40,8 +40,8 @@ BACKOFF = 0.25
 FANOUT_LIMIT = 32
 
 
-class _TransportError(Exception):
-    """The endpoint could not be reached; nothing was sent, so another endpoint may be tried."""
+class _TransportError(TalosError):
+    """The endpoint could not be reached; nothing was sent, so another endpoint may be tried (never escapes)."""
 
     def __init__(self, endpoint: str, message: str) -> None:
         super().__init__('endpoint %s: %s' % (endpoint, message))
@@ -130,10 +130,7 @@ class Transport:
             self._ssl = tls.insecure_client_context()
             self.roles: list[str] = []
         else:
-            try:
-                self._ssl = tls.client_context(settings.ca, settings.crt, settings.key)
-            except ValueError as exc:
-                raise TalosError(str(exc)) from None
+            self._ssl = tls.client_context(settings.ca, settings.crt, settings.key)
             self.roles = certificate_roles(settings.crt)
         # Checked before any connection: an expired certificate is reported with its date, not as an outage.
         self._client_cert = ClientCertificate(settings.crt, settings.ca, settings.cert_source) \
@@ -163,7 +160,7 @@ class Transport:
         """Where to send a call for ``node``, in failover order, with its metadata."""
         if self.settings.insecure:
             # Maintenance mode serves no proxying: connect to the node itself.
-            return [(self._endpoint(node or self.settings.endpoints[0]), [])]
+            return [(self._endpoint(self.settings.node_label(node)), [])]
         metadata = [('node', node)] if node else []
         endpoints = self.settings.endpoints
         order = endpoints[self._preferred:] + endpoints[:self._preferred]

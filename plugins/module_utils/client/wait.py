@@ -1,11 +1,15 @@
 # Copyright: (c) 2026, talos.linux contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The one way to wait for a node: poll what it says about itself until a condition holds or a deadline passes.
+"""The one way to wait: call a check until it reports its condition met or the operation's deadline passes.
 
-Each poll is an ``Observation`` (reachable?, stage, readiness, boot ID, version, maintenance) read
-the way node_info reads it. An optional ``EventWatcher`` follows the node's events meanwhile: a
-failed sequence of the action's actor ends the wait at once, and the last event says what the node
-was doing. On timeout the error names what was awaited and what the node was last seen doing.
+An operation makes one ``Deadline`` from its timeout and hands it down, so every step it waits in
+(a reboot, then the config settling; a Bootstrap retried, then etcd coming up) spends the same budget
+instead of starting its own clock. A check is an async callable returning a ``Poll``: met (with the
+value the wait returns) or not yet (with what it saw). A check that raises ends the wait with its
+error. On timeout the error names what was awaited and what was last seen. Retrying a call while it
+fails in a known, harmless way (``retry``) is the same wait, with a check that calls and classifies.
+
+Time comes from the deadline's ``Clock``: the real one, or a fake in tests so that nothing sleeps.
 
 Private module: free to change between releases.
 """
@@ -14,151 +18,131 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Optional
 
 from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
-from ansible_collections.talos.linux.plugins.module_utils.client.events import EventWatcher, failure_error
-from ansible_collections.talos.linux.plugins.module_utils.client.node_info import node_info
 
 POLL_INTERVAL = 1.0
+# The first call of a check gets at least this long, even when earlier steps spent the whole budget:
+# a step that finished just in time is checked once rather than failed unchecked.
+FIRST_LOOK = 1.0
+
+
+class Clock:
+    """Real time. Tests pass a fake with the same two methods."""
+
+    def now(self) -> float:
+        return time.monotonic()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+class Deadline:
+    """One operation's time budget, handed down to every step that waits."""
+
+    def __init__(self, timeout: float, clock: Optional[Clock] = None) -> None:
+        self.timeout = timeout
+        self.clock = clock or Clock()
+        self.at = self.clock.now() + timeout
+
+    def remaining(self) -> float:
+        return max(0.0, self.at - self.clock.now())
+
+    def expired(self) -> bool:
+        return self.clock.now() >= self.at
 
 
 @dataclass
-class Observation:
-    """One look at a node."""
+class Poll:
+    """What one call of a check found: ``met`` (``value`` is what the wait returns), else what was ``seen``."""
 
-    reachable: bool
-    error: Optional[str] = None
-    stage: Optional[str] = None
-    ready: Optional[bool] = None
-    unmet: list[dict[str, str]] = field(default_factory=list)
-    boot_id: Optional[str] = None
-    version: Optional[str] = None
-    maintenance: bool = False
-
-    @property
-    def running_and_ready(self) -> bool:
-        return self.reachable and self.stage == 'running' and bool(self.ready)
-
-    @property
-    def booted(self) -> bool:
-        """The boot sequence finished: every service it starts is up (stage running).
-
-        Talos ends the boot only once its services are up, etcd included on a control plane
-        (machined's startAllServices task), so a control plane waiting for bootstrap stays ``booting``.
-        """
-        return self.reachable and self.stage == 'running'
-
-    @property
-    def up_configured(self) -> bool:
-        """Back from a first apply: serving the Talos API with its config, booting or running.
-
-        A control plane of a cluster not bootstrapped yet stays ``booting`` (etcd waits for the bootstrap),
-        so this is all a first apply can guarantee."""
-        return self.reachable and self.stage in ('booting', 'running')
-
-    def readiness(self) -> dict[str, Any]:
-        """Readiness as its own report: a node can be back and running yet not ready (Kubernetes not up yet)."""
-        return {'ready': bool(self.ready), 'unmet_conditions': list(self.unmet)}
-
-    def describe(self) -> str:
-        if not self.reachable:
-            return 'unreachable (%s)' % self.error
-        text = 'stage %s' % (self.stage or 'unknown')
-        if self.ready is not None:
-            text += ', ready' if self.ready else ', not ready'
-        if self.unmet:
-            text += ' (%s)' % '; '.join('%s: %s' % (item['name'], item['reason']) for item in self.unmet)
-        if self.version:
-            text += ', Talos %s' % self.version
-        return text
+    met: bool
+    seen: str = ''
+    value: Any = None
 
 
-async def observe(client: Any, node: Optional[str]) -> Observation:
-    """Look at the node once; an unreachable node is an Observation, other errors raise."""
-    try:
-        info = await node_info(client, node)
-    except TalosError as exc:
-        if exc.unreachable:
-            return Observation(False, error=exc.message)
-        raise
-    return Observation(True, stage=info['stage'], ready=info['ready'], unmet=info['unmet_conditions'],
-                       boot_id=info['boot_id'], version=info['version'], maintenance=info['maintenance'])
+@dataclass
+class Outcome:
+    """How a wait ended: met or not, the last poll (None when no call answered) and how many calls were made."""
+
+    met: bool
+    last: Optional[Poll]
+    polls: int
 
 
-def wait_error(node: Optional[str], what: str, timeout: float, last: Optional[Observation],
-               watcher: Optional[EventWatcher]) -> TalosError:
-    seen = last.describe() if last else 'no answer yet'
-    if watcher is not None and watcher.last is not None:
-        seen += '; last event: %s' % watcher.describe()
-    return TalosError('timed out after %.0fs waiting for %s; last seen: %s' % (timeout, what, seen),
+Check = Callable[[], Awaitable[Poll]]
+
+
+async def poll(check: Check, deadline: Deadline, interval: float = POLL_INTERVAL, bounded: bool = True) -> Outcome:
+    """Call ``check()`` every ``interval`` seconds until it is met or the deadline passes (after one call at least).
+
+    ``bounded`` cuts off a call still running at the deadline: right for reads. A call that changes
+    the node must not be cut off halfway (nobody would know whether it happened), so ``retry`` runs
+    unbounded and the call's own RPC timeout limits it."""
+    last: Optional[Poll] = None
+    polls = 0
+    while True:
+        polls += 1
+        try:
+            if bounded:
+                limit = max(deadline.remaining(), FIRST_LOOK if polls == 1 else 0.0)
+                current = await asyncio.wait_for(check(), limit)
+            else:
+                current = await check()
+        except asyncio.TimeoutError:
+            break
+        if current.met:
+            return Outcome(True, current, polls)
+        last = current
+        if deadline.expired():
+            break
+        await deadline.clock.sleep(min(interval, deadline.remaining()))
+        if deadline.expired():
+            break
+    return Outcome(False, last, polls)
+
+
+def timed_out(what: str, deadline: Deadline, seen: str, node: Optional[str] = None) -> TalosError:
+    """The error of a wait that ran out of time: what was awaited, for how long, and the last thing seen."""
+    return TalosError('timed out after %.0fs waiting for %s; last seen: %s' % (deadline.timeout, what, seen),
                       code='DEADLINE_EXCEEDED', node=node)
 
 
-async def wait_until(look: Callable[[], Awaitable[Observation]], done: Callable[[Observation], bool], what: str,
-                     timeout: float, node: Optional[str] = None, watcher: Optional[EventWatcher] = None,
-                     interval: float = POLL_INTERVAL) -> Observation:
-    """Poll ``look()`` until ``done(observation)``; ``done`` may raise TalosError to stop with a failure."""
-    deadline = time.monotonic() + timeout
-    last: Optional[Observation] = None
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise wait_error(node, what, timeout, last, watcher)
+async def wait_for(check: Check, what: str, deadline: Deadline, node: Optional[str] = None,
+                   interval: float = POLL_INTERVAL, bounded: bool = True) -> Any:
+    """``poll`` until met and return the met poll's value; on timeout raise ``timed_out`` with the last poll's text."""
+    outcome = await poll(check, deadline, interval, bounded)
+    if outcome.met:
+        return outcome.last.value if outcome.last else None
+    raise timed_out(what, deadline, outcome.last.seen if outcome.last else 'no answer yet', node)
+
+
+def on_codes(*codes: str) -> Callable[[TalosError], bool]:
+    """A ``retryable`` for ``retry``: the call failed with one of these gRPC codes."""
+    return lambda exc: exc.code in codes
+
+
+async def retry(what: str, call: Callable[[], Awaitable[Any]], retryable: Callable[[TalosError], bool],
+                deadline: Deadline, node: Optional[str] = None,
+                explain: Optional[Callable[[TalosError], str]] = None, interval: float = POLL_INTERVAL) -> Any:
+    """Run ``call()``, again while it fails with an error ``retryable`` accepts and the deadline allows.
+
+    Any other error ends the wait as it is. At the deadline the last refusal is raised as
+    ``<what> refused for <timeout>s, <explain(error)>``, with the refusal's code and node."""
+    async def attempt() -> Poll:
         try:
-            current = await asyncio.wait_for(look(), remaining)
-        except asyncio.TimeoutError:
-            raise wait_error(node, what, timeout, last, watcher) from None
-        if watcher is not None and watcher.failure is not None:
-            raise failure_error(what, watcher.failure, node)
-        if done(current):
-            return current
-        last = current
-        await asyncio.sleep(min(interval, max(0.0, deadline - time.monotonic())))
+            return Poll(True, value=await call())
+        except TalosError as exc:
+            if not retryable(exc):
+                raise
+            return Poll(False, seen=explain(exc) if explain else exc.message, value=exc)
 
-
-class Rebooted:
-    """``done`` predicate: the node is back (new boot ID, or seen down when the boot ID is unreadable)
-    and has finished booting, optionally at a given version.
-
-    Finished booting is what a reboot guarantees, not readiness: stage ``running`` (its services
-    are up), or — for a node that was not ``running`` before either, such as a control plane
-    waiting for bootstrap — any stage past the power cycle (``booting``), since it cannot get further
-    on its own. Readiness (Kubernetes) is reported separately by the caller.
-    """
-
-    def __init__(self, boot_id: Optional[str], version: Optional[str] = None,
-                 stage_before: Optional[str] = 'running') -> None:
-        self.boot_id = boot_id
-        self.version = version
-        self.went_away = False
-        self.stage_before = stage_before
-
-    def back(self, observation: Observation) -> bool:
-        if observation.booted:
-            return True
-        return observation.reachable and observation.stage == 'booting' and self.stage_before != 'running'
-
-    def __call__(self, observation: Observation) -> bool:
-        if not observation.reachable or observation.stage in ('rebooting', 'upgrading', 'booting', 'unknown'):
-            self.went_away = True
-        if not self.back(observation):
-            return False
-        if self.boot_id is not None and observation.boot_id is not None:
-            if observation.boot_id == self.boot_id:
-                return False
-        elif not self.went_away:
-            return False
-        if self.version is not None and observation.version != self.version:
-            raise TalosError('the node rebooted into Talos %s, not %s' % (observation.version, self.version))
-        return True
-
-    @property
-    def description(self) -> str:
-        text = 'the node to come back with a new boot ID and finish booting (stage running)'
-        if self.stage_before != 'running':
-            text = 'the node to come back with a new boot ID'
-        if self.version:
-            text += ' on Talos %s' % self.version
-        return text
+    outcome = await poll(attempt, deadline, interval, bounded=False)
+    last: Poll = outcome.last  # type: ignore[assignment]  # unbounded: every attempt answers or raises
+    if outcome.met:
+        return last.value
+    refusal: TalosError = last.value
+    raise TalosError('%s refused for %.0fs, %s' % (what, deadline.timeout, last.seen),
+                     code=refusal.code, node=refusal.node or node, endpoint=refusal.endpoint)

@@ -31,6 +31,7 @@ except ImportError:  # the module reports the missing library
     InvalidSignature = ValueError  # type: ignore[assignment,misc]
 
 from ansible_collections.talos.linux.plugins.module_utils.client import pki, talosconfig as _talosconfig
+from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
 from ansible_collections.talos.linux.plugins.module_utils.configgen import talosconfig
 from ansible_collections.talos.linux.plugins.module_utils.configgen.machine_config import load_bundle
 from ansible_collections.talos.linux.plugins.module_utils.frontend import files, redact
@@ -38,7 +39,7 @@ from ansible_collections.talos.linux.plugins.module_utils.machineconfig import s
 from ansible_collections.talos.linux.plugins.module_utils.machineconfig.errors import MachineConfigError
 
 
-class ClientConfigError(ValueError):
+class ClientConfigError(TalosError):
     """Parameters that cannot make a talosconfig."""
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
-import os
 import re
 import secrets as random
 from typing import Any
@@ -90,14 +89,6 @@ def loads(text: str | bytes, where: str = 'secrets bundle') -> dict[str, Any]:
     if unknown:
         raise SecretsError('%s: unknown field(s): %s' % (where, ', '.join(sorted(unknown))))
     return data
-
-
-def load(path: str) -> dict[str, Any]:
-    try:
-        with open(path, 'rb') as f:
-            return loads(f.read(), 'secrets bundle %s' % path)
-    except OSError as exc:
-        raise SecretsError('secrets bundle %s: cannot read: %s' % (path, exc.strerror or exc)) from None
 
 
 def _pem_label(b64: Any) -> tuple[str, bytes] | None:
@@ -205,10 +196,11 @@ def validate(bundle: dict[str, Any]) -> None:
         raise SecretsError('\n'.join(lines) + '\n\n')
 
 
-def load_or_generate(path: str, talos_version: str | None = None) -> tuple[dict[str, Any], bool]:
-    """(bundle, created): an existing bundle validated, else a new one (not written here)."""
-    if os.path.exists(path):
-        bundle = load(path)
+def load_valid(text: str | bytes, where: str) -> dict[str, Any]:
+    """An existing bundle, loaded and validated; SecretsError names ``where`` and lists every problem."""
+    bundle = loads(text, where)
+    try:
         validate(bundle)
-        return bundle, False
-    return generate(talos_version), True
+    except SecretsError as exc:
+        raise SecretsError('%s is invalid: %s' % (where, str(exc).strip())) from None
+    return bundle

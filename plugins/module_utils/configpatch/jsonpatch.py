@@ -7,8 +7,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
 
-class JSONPatchError(ValueError):
+
+class JSONPatchError(TalosError):
     """An operation that is malformed or does not apply to the document."""
 
 

@@ -46,6 +46,15 @@ def rotation(directory: str, hostname: str, keep: int) -> list[str]:
     return files[:-keep] if keep > 0 else []
 
 
+def remove_snapshots(paths: list[str]) -> None:
+    """Delete the snapshots ``rotation`` chose; the first that cannot be removed fails the run."""
+    for path in paths:
+        try:
+            os.unlink(path)
+        except OSError as exc:
+            raise SnapshotError('%s: cannot remove: %s' % (path, exc.strerror or exc)) from None
+
+
 async def take_snapshot(client: TalosClient, node: str | None, path: str,
                         timeout: float = SNAPSHOT_TIMEOUT) -> dict[str, Any]:
     """Stream the node's snapshot into ``path`` (atomic, 0600, verified); the file's facts."""

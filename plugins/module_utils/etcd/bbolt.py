@@ -16,6 +16,8 @@ from __future__ import annotations
 import struct
 from typing import BinaryIO
 
+from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
+
 MAGIC = 0xED0CDAED
 PAGE_HEADER = 16  # id u64, flags u16, count u16, overflow u32
 ELEMENT = 16  # branch: pos u32, ksize u32, pgid u64; leaf: flags u32, pos u32, ksize u32, vsize u32
@@ -25,7 +27,7 @@ KEY_BUCKET = b'key'
 MAX_DEPTH = 64
 
 
-class BoltError(ValueError):
+class BoltError(TalosError):
     """Not a bbolt database this reader understands."""
 
 

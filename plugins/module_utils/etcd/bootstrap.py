@@ -14,18 +14,16 @@ Private module: free to change between releases.
 
 from __future__ import annotations
 
-import asyncio
-import time
 from typing import Any, Awaitable, Callable
 
 from ansible_collections.talos.linux.plugins.module_utils.client.client import TalosClient
 from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
+from ansible_collections.talos.linux.plugins.module_utils.client.wait import Deadline, on_codes, retry
 from ansible_collections.talos.linux.plugins.module_utils.etcd.backup import upload_snapshot
 from ansible_collections.talos.linux.plugins.module_utils.etcd.etcd import (etcd_service, not_a_control_plane,
                                                                             wait_etcd_up)
 
 RUNNING = 'Running'
-RETRY_INTERVAL = 1.0
 # Talos's FAILED_PRECONDITION texts (v1alpha1_server.go:Bootstrap, EtcdRecover) and what they mean.
 PRECONDITIONS = {
     'bootstrap is not available yet': 'the container runtime (CRI) is not up yet',
@@ -34,21 +32,16 @@ PRECONDITIONS = {
 }
 
 
+def precondition(exc: TalosError) -> str:
+    """What a FAILED_PRECONDITION refusal says, and what it means when we know."""
+    meaning = PRECONDITIONS.get(exc.message)
+    return 'precondition not met: %s%s' % (exc.message, ' (%s)' % meaning if meaning else '')
+
+
 async def retry_preconditions(what: str, call: Callable[[], Awaitable[Any]], node: str | None,
-                              deadline: float, timeout: float) -> Any:
+                              deadline: Deadline) -> Any:
     """Run ``call()``, again while Talos answers FAILED_PRECONDITION and the deadline allows."""
-    while True:
-        try:
-            return await call()
-        except TalosError as exc:
-            if exc.code != 'FAILED_PRECONDITION':
-                raise
-            if time.monotonic() + RETRY_INTERVAL >= deadline:
-                meaning = PRECONDITIONS.get(exc.message)
-                raise TalosError('%s refused for %.0fs, precondition not met: %s%s' % (
-                    what, timeout, exc.message, ' (%s)' % meaning if meaning else ''),
-                    code=exc.code, node=exc.node or node) from None
-        await asyncio.sleep(RETRY_INTERVAL)
+    return await retry(what, call, on_codes('FAILED_PRECONDITION'), deadline, node, precondition)
 
 
 async def find_running_etcd(client: TalosClient, controlplanes: list[Any]) -> tuple[list[str], dict[str, str]]:
@@ -80,15 +73,14 @@ async def bootstrap(client: TalosClient, node: str | None, controlplanes: list[s
     if check_mode:
         result.update(changed=True, msg='etcd would be bootstrapped')
         return result
-    deadline = time.monotonic() + wait_timeout
+    deadline = Deadline(wait_timeout)  # one budget: the recover upload, Bootstrap and etcd coming up
     if recover_from:
         result['snapshot'] = await retry_preconditions(
-            'EtcdRecover', lambda: upload_snapshot(client, node, recover_from, skip_hash_check), node, deadline,
-            wait_timeout)
+            'EtcdRecover', lambda: upload_snapshot(client, node, recover_from, skip_hash_check), node, deadline)
     try:
         await retry_preconditions(
             'Bootstrap', lambda: client.bootstrap(node, recover=bool(recover_from), skip_hash_check=skip_hash_check),
-            node, deadline, wait_timeout)
+            node, deadline)
     except TalosError as exc:
         if exc.code != 'ALREADY_EXISTS':
             raise not_a_control_plane(exc, node) from None
@@ -96,6 +88,6 @@ async def bootstrap(client: TalosClient, node: str | None, controlplanes: list[s
         return result
     result.update(changed=True, recovered=bool(recover_from), msg='etcd bootstrapped')
     if wait:
-        await wait_etcd_up(client, node, max(1.0, deadline - time.monotonic()))
+        await wait_etcd_up(client, node, deadline)
         result['msg'] += ' and running'
     return result

@@ -8,11 +8,11 @@ Member IDs are shown as talosctl shows them: 16 lowercase hex digits. Private mo
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any
 
 from ansible_collections.talos.linux.plugins.module_utils.client.client import TalosClient
 from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
+from ansible_collections.talos.linux.plugins.module_utils.client.wait import Deadline, Poll, wait_for
 from ansible_collections.talos.linux.plugins.module_utils.etcd.quorum import (member_health, member_label, member_node,
                                                                               quorum_size)
 
@@ -152,26 +152,20 @@ async def etcd_service(client: TalosClient, node: str | None) -> dict[str, Any] 
     return None
 
 
-async def wait_etcd_up(client: TalosClient, node: str | None, timeout: float, interval: float = 1.0) -> dict[str, Any]:
+async def wait_etcd_up(client: TalosClient, node: str | None, deadline: Deadline) -> dict[str, Any]:
     """Wait until the node's etcd service runs and is healthy; TalosError naming what was last seen otherwise."""
-    deadline = time.monotonic() + timeout
-    last = 'nothing yet'
-    while True:
+    async def check() -> Poll:
         try:
             service = await etcd_service(client, node)
         except TalosError as exc:
             if not exc.unreachable:
                 raise
-            last = str(exc)
-        else:
-            if service is None:
-                raise TalosError('the node runs no etcd service', node=node)
-            last = 'etcd service %s%s' % (service['state'], ': ' + service['message'] if service['message'] else '')
-            if service['state'] == 'Running' and service['healthy']:
-                return service
-            if service['state'] == 'Failed':
-                raise TalosError('etcd failed to start: %s' % (service['message'] or 'no reason given'), node=node)
-        if time.monotonic() >= deadline:
-            raise TalosError('etcd was not up within %.0fs; last seen: %s' % (timeout, last), node=node,
-                             code='DEADLINE_EXCEEDED')
-        await asyncio.sleep(interval)
+            return Poll(False, str(exc))  # the node may still be coming up
+        if service is None:
+            raise TalosError('the node runs no etcd service', node=node)
+        if service['state'] == 'Failed':
+            raise TalosError('etcd failed to start: %s' % (service['message'] or 'no reason given'), node=node)
+        return Poll(service['state'] == 'Running' and bool(service['healthy']), 'etcd service %s%s' % (
+            service['state'], ': ' + service['message'] if service['message'] else ''), service)
+
+    return await wait_for(check, 'etcd to run and be healthy', deadline, node)

@@ -8,12 +8,11 @@ Private module: free to change between releases.
 
 from __future__ import annotations
 
-import asyncio
-import time
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from ansible_collections.talos.linux.plugins.module_utils.client.client import TalosClient
 from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
+from ansible_collections.talos.linux.plugins.module_utils.client.wait import Deadline, retry
 from ansible_collections.talos.linux.plugins.module_utils.etcd.etcd import (etcd_service, find_member, members,
                                                                             not_a_control_plane, public_member,
                                                                             removal_verdict)
@@ -46,7 +45,7 @@ async def remove_member(client: TalosClient, node: str | None, key: str, force: 
     message = await _guard(client, entries, target, force, timeout, node)
     if not check_mode:
         try:
-            await _while_unhealthy(lambda: client.etcd_remove_member(target['id'], node))
+            await _while_unhealthy('EtcdRemoveMemberByID', lambda: client.etcd_remove_member(target['id'], node), node)
         except TalosError as exc:
             if exc.code != 'NOT_FOUND':
                 raise not_a_control_plane(exc, node) from None
@@ -54,15 +53,9 @@ async def remove_member(client: TalosClient, node: str | None, key: str, force: 
     return {'changed': True, 'member': public_member(target), 'msg': message}
 
 
-async def _while_unhealthy(call: Any) -> Any:
-    deadline = time.monotonic() + UNHEALTHY_RETRY_FOR
-    while True:
-        try:
-            return await call()
-        except TalosError as exc:
-            if UNHEALTHY not in exc.message or time.monotonic() >= deadline:
-                raise
-        await asyncio.sleep(1.0)
+async def _while_unhealthy(what: str, call: Callable[[], Awaitable[Any]], node: str | None) -> Any:
+    return await retry(what, call, lambda exc: UNHEALTHY in exc.message, Deadline(UNHEALTHY_RETRY_FOR), node,
+                       lambda exc: 'etcd kept answering: %s' % exc.message)
 
 
 async def _own_member(client: TalosClient, node: str | None, entries: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -85,7 +78,7 @@ async def leave(client: TalosClient, node: str | None, force: bool, check_mode: 
         message = 'the node is no etcd member but its etcd still holds data: leaving clears it'
     if not check_mode:
         try:
-            await _while_unhealthy(lambda: client.etcd_leave_cluster(node))
+            await _while_unhealthy('EtcdLeaveCluster', lambda: client.etcd_leave_cluster(node), node)
         except TalosError as exc:
             raise not_a_control_plane(exc, node) from None
     return {'changed': True, 'member': public_member(target) if target else None, 'msg': message}

@@ -19,6 +19,7 @@ import os
 import tempfile
 from typing import Any, Iterator
 
+from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
 from ansible_collections.talos.linux.plugins.module_utils.etcd.bbolt import BoltError, last_revision
 from ansible_collections.talos.linux.plugins.module_utils.frontend.files import sync_directory
 
@@ -26,7 +27,7 @@ HASH_SIZE = 32
 READ_CHUNK = 1 << 20
 
 
-class SnapshotError(ValueError):
+class SnapshotError(TalosError):
     """A snapshot that cannot be written or does not verify."""
 
 

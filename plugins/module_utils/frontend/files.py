@@ -11,8 +11,10 @@ import os
 import stat
 import tempfile
 
+from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
 
-class FileError(ValueError):
+
+class FileError(TalosError):
     """A file that cannot be read or written where asked."""
 
 

@@ -1,6 +1,10 @@
 # Copyright: (c) 2026, talos.linux contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What every talos.linux module shares: connection options, client factory, error reporting.
+"""The module base: what every talos.linux module shares.
+
+``ModuleBase`` builds the AnsibleModule, checks the libraries and is the one place where an error
+becomes a failed task: a module's ``main`` is decorated with ``entry_point`` and raises; it never
+catches an error it cannot handle. ``TalosModule`` adds the connection options and the client.
 
 Private module: free to change between releases.
 """
@@ -8,7 +12,7 @@ Private module: free to change between releases.
 from __future__ import annotations
 
 import traceback
-from typing import Any, Awaitable, Callable, TypeVar
+from typing import Any, Awaitable, Callable, Iterable, NoReturn, TypeVar
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
@@ -18,21 +22,9 @@ from ansible_collections.talos.linux.plugins.module_utils.client.client import T
 from ansible_collections.talos.linux.plugins.module_utils.client.connection import (ConnectionSettings,
                                                                                     settings_from_options)
 from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
+from ansible_collections.talos.linux.plugins.module_utils.frontend.connection_spec import CONNECTION_SPEC
 
 T = TypeVar('T')
-
-# Keep in sync with plugins/doc_fragments/connection.py.
-CONNECTION_ARGSPEC: dict[str, dict[str, Any]] = {
-    'talosconfig': {'type': 'path'},
-    'context': {'type': 'str'},
-    'endpoints': {'type': 'list', 'elements': 'str'},
-    'ca': {'type': 'str'},
-    'client_cert': {'type': 'str'},
-    'client_key': {'type': 'str', 'no_log': True},
-    'insecure': {'type': 'bool', 'default': False},
-    'cert_fingerprint': {'type': 'str'},
-    'timeout': {'type': 'float', 'default': 30.0},
-}
 
 # (available?, pip name) of every library the client needs.
 _LIBRARIES = (
@@ -43,39 +35,77 @@ _LIBRARIES = (
 )
 
 
-class TalosModule:
-    """An AnsibleModule with the connection options and one way to run client calls and fail."""
+class ModuleBase:
+    """An AnsibleModule with its libraries checked and the one error handler; as is for controller-only modules."""
 
-    def __init__(self, argument_spec: dict[str, Any], **kwargs: Any) -> None:
-        spec = dict(CONNECTION_ARGSPEC)
-        spec.update(argument_spec)
-        self.module = AnsibleModule(argument_spec=spec, **kwargs)
+    def __init__(self, argument_spec: dict[str, Any], libraries: Iterable[tuple[bool, str]] = (),
+                 **kwargs: Any) -> None:
+        self.module = AnsibleModule(argument_spec=argument_spec, **kwargs)
         self.params = self.module.params
-        for available, name in _LIBRARIES:
+        # Keys a failure reports as well, such as the file the module writes.
+        self.failure_result: dict[str, Any] = {}
+        for available, name in libraries:
             if not available:
                 self.module.fail_json(msg=missing_required_lib(name))
 
-    def connection_settings(self, nodes: list[str] | None = None) -> ConnectionSettings:
-        options = {name: self.params.get(name) for name in CONNECTION_ARGSPEC}
+    @classmethod
+    def entry_point(cls, **module_args: Any) -> Callable[[Callable[[Any], None]], Callable[[], None]]:
+        """Decorate a module's ``main(module)``: the returned ``main()`` builds ``cls(**module_args)`` and runs it.
+
+        A TalosError fails the task with its details; anything else is a bug, failed with its traceback.
+        """
+        def decorate(body: Callable[[Any], None]) -> Callable[[], None]:
+            def main() -> None:
+                module = cls(**module_args)
+                try:
+                    body(module)
+                except TalosError as exc:
+                    module.fail(exc)
+                except Exception as exc:  # pylint: disable=broad-exception-caught
+                    module.module.fail_json(msg='unexpected error: %s' % exc, exception=traceback.format_exc())
+            return main
+        return decorate
+
+    def fail(self, exc: TalosError, **result: Any) -> NoReturn:
+        """Fail the task: ``msg``, ``grpc_code``, ``node``, ``endpoint`` (always present, None when unknown),
+        with ``failure_result``, the error's partial result and ``result`` (the error's own keys win)."""
+        details = dict(self.failure_result)
+        details.update(exc.result or {})
+        details.update(result)
+        details.update(msg=str(exc), grpc_code=exc.code, node=exc.node, endpoint=exc.endpoint)
+        self.module.fail_json(**details)
+        raise AssertionError('not reached: fail_json exits')
+
+
+class TalosModule(ModuleBase):
+    """A module that talks to Talos: the connection options, the client libraries, one way to run client calls."""
+
+    def __init__(self, argument_spec: dict[str, Any], **kwargs: Any) -> None:
+        spec = dict(CONNECTION_SPEC)
+        spec.update(argument_spec)
+        super().__init__(spec, _LIBRARIES, **kwargs)
+
+    def connection_options(self, nodes: list[str] | None = None) -> dict[str, Any]:
+        """The connection options of the task (see connection_spec), targeting ``nodes``."""
+        options = {name: self.params.get(name) for name in CONNECTION_SPEC}
         options['nodes'] = nodes
-        try:
-            return settings_from_options(options)
-        except TalosError as exc:
-            self.fail(exc)
-            raise  # not reached: fail_json exits
+        return options
 
-    def fail(self, exc: TalosError, **result: Any) -> None:
-        self.module.fail_json(msg=str(exc), grpc_code=exc.code, node=exc.node, endpoint=exc.endpoint, **result)
+    def connection_settings(self, nodes: list[str] | None = None) -> ConnectionSettings:
+        return settings_from_options(self.connection_options(nodes))
 
-    def run(self, settings: ConnectionSettings, work: Callable[[TalosClient], Awaitable[T]]) -> T:
-        """Run ``work(client)`` on a fresh client; a TalosError fails the module with its details."""
+    def run(self, settings: ConnectionSettings, work: Callable[[TalosClient], Awaitable[T]],
+            node: str | None = None) -> T:
+        """Run ``work(client)`` on a fresh client.
+
+        ``node`` is for modules that target one node (as ``settings.node_label`` names it): an error that
+        names no node, such as a local file that cannot be written, is reported against it.
+        """
         async def with_client() -> T:
             async with TalosClient(settings) as client:
                 return await work(client)
         try:
             return transport.run(with_client())
         except TalosError as exc:
-            self.fail(exc)
-        except Exception as exc:  # pylint: disable=broad-exception-caught
-            self.module.fail_json(msg='unexpected error: %s' % exc, exception=traceback.format_exc())
-        raise AssertionError('not reached')
+            exc.node = exc.node or node
+            raise

@@ -22,6 +22,7 @@ from typing import Any
 from ansible_collections.talos.linux.plugins.module_utils.client.client import TalosClient
 from ansible_collections.talos.linux.plugins.module_utils.client.discovery import cluster_members
 from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
+from ansible_collections.talos.linux.plugins.module_utils.client.wait import Deadline, Poll, poll
 from ansible_collections.talos.linux.plugins.module_utils.health.checks import API_CHECKS, Cluster, Problem
 
 SERVER = 'server'
@@ -64,25 +65,27 @@ def _result(name: str, status: str, started: float | None = None, message: str =
                 **extra)
 
 
-async def _api_check(client: TalosClient, name: str, cluster: Cluster, deadline: float) -> dict[str, Any]:
+async def _api_check(client: TalosClient, name: str, cluster: Cluster, deadline: Deadline) -> dict[str, Any]:
     started = time.monotonic()
-    attempts = 0
     problems: list[Problem] = []
-    while True:
-        attempts += 1
-        remaining = deadline - time.monotonic()
+
+    async def attempt() -> Poll:
+        nonlocal problems
+        limit = max(0.1, min(ATTEMPT_TIMEOUT, deadline.remaining()))
         try:
-            limit = max(0.1, min(ATTEMPT_TIMEOUT, remaining))
             problems = await asyncio.wait_for(API_CHECKS[name](client, cluster), limit)
         except asyncio.TimeoutError:
+            # A slow attempt says nothing new: keep what the last answer found.
             problems = problems or [Problem(None, 'no answer within %.0fs' % limit)]
-        if not problems:
-            return _result(name, 'passed', started, attempts=attempts)
-        if time.monotonic() + POLL_INTERVAL >= deadline:
-            nodes = sorted({problem.node for problem in problems if problem.node})
-            return _result(name, 'failed', started, '; '.join(str(problem) for problem in problems), nodes,
-                           attempts=attempts)
-        await asyncio.sleep(POLL_INTERVAL)
+        return Poll(not problems)
+
+    # Each attempt bounds itself (ATTEMPT_TIMEOUT), so a slow one is a finding, not the end of the check.
+    outcome = await poll(attempt, deadline, POLL_INTERVAL, bounded=False)
+    if outcome.met:
+        return _result(name, 'passed', started, attempts=outcome.polls)
+    nodes = sorted({problem.node for problem in problems if problem.node})
+    return _result(name, 'failed', started, '; '.join(str(problem) for problem in problems), nodes,
+                   attempts=outcome.polls)
 
 
 def parse_progress(lines: list[str]) -> list[dict[str, str]]:
@@ -101,7 +104,7 @@ def parse_progress(lines: list[str]) -> list[dict[str, str]]:
     return list(found.values())
 
 
-async def _server_check(client: TalosClient, cluster: Cluster, deadline: float,
+async def _server_check(client: TalosClient, cluster: Cluster, deadline: Deadline,
                         server_node: str | None) -> dict[str, Any]:
     started = time.monotonic()
     candidates = ([server_node] if server_node else []) + [cp for cp in cluster.controlplanes if cp != server_node]
@@ -110,7 +113,7 @@ async def _server_check(client: TalosClient, cluster: Cluster, deadline: float,
     for node in candidates:
         lines: list[str] = []
         try:
-            async for line in client.health_check(max(1.0, deadline - time.monotonic()), cluster.controlplanes,
+            async for line in client.health_check(max(1.0, deadline.remaining()), cluster.controlplanes,
                                                   cluster.workers, node=node):
                 lines.append(line)
         except TalosError as exc:
@@ -144,7 +147,7 @@ async def run_checks(client: TalosClient, cluster: Cluster, names: list[str], wa
                      server_node: str | None = None, skip_reasons: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """Every check in ``CHECKS`` order: chosen ones run (until the first failure), others are ``skipped``
     (with the reason from ``skip_reasons`` as their message)."""
-    deadline = time.monotonic() + wait_timeout
+    deadline = Deadline(wait_timeout)  # one budget for all checks: a check that takes long leaves less to the next
     results = []
     failed = False
     for name in CHECKS:

@@ -5,22 +5,24 @@
 Talos lets the API start and restart kubelet and start, stop and restart extension services
 (``ext-<name>``); it refuses the rest with "service ... doesn't support <op> operation via API".
 Whether a service runs is read from ServiceList; the wait follows the service's
-``Services.v1alpha1.talos.dev`` resource (COSI Watch), which exists while the service runs.
+``Services.v1alpha1.talos.dev`` resource (COSI Watch), which exists while the service runs: each
+event of the watch is one poll of client.wait's waiter.
 
 Private module: free to change between releases.
 """
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from ansible_collections.talos.linux.plugins.module_utils.client.client import TalosClient
 from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
+from ansible_collections.talos.linux.plugins.module_utils.client.wait import Deadline, Poll, wait_for
 
 SERVICES_RESOURCE = ('runtime', 'Services.v1alpha1.talos.dev')
 # ServiceList states of a service that is up or on its way up (Talos counts it as started).
 STARTED_STATES = frozenset(['Running', 'Starting', 'Preparing', 'Waiting'])
+STREAM_MARGIN = 5.0  # the watch outlives the wait: the waiter, not the stream, decides when time is up
 
 
 async def read_service(client: TalosClient, node: str | None, service_id: str) -> dict[str, Any]:
@@ -42,18 +44,27 @@ def needs_change(service: dict[str, Any], state: str) -> bool:
 
 
 async def wait_for_service(client: TalosClient, node: str | None, service_id: str, running: bool,
-                           timeout: float) -> None:
+                           deadline: Deadline) -> None:
     """Until the Services resource shows the service running (``running``) or gone; TalosError on timeout."""
-    async def watch() -> None:
-        async for event in client.watch(*SERVICES_RESOURCE, resource_id=service_id, node=node, timeout=timeout + 5):
-            present = event['type'] in ('CREATED', 'UPDATED') and bool((event['resource']['spec'] or {}).get('running'))
-            if event['type'] in ('CREATED', 'UPDATED', 'DESTROYED') and present == running:
-                return
+    what = 'service %s to %s' % (service_id, 'run' if running else 'stop')
+    events = client.watch(*SERVICES_RESOURCE, resource_id=service_id, node=node,
+                          timeout=deadline.remaining() + STREAM_MARGIN).__aiter__()
+
+    async def next_event() -> Poll:
+        try:
+            event = await events.__anext__()
+        except StopAsyncIteration:
+            raise TalosError('the node ended the watch while waiting for %s' % what, node=node) from None
+        if event['type'] not in ('CREATED', 'UPDATED', 'DESTROYED'):
+            return Poll(False, 'watch event %s' % event['type'])
+        present = event['type'] != 'DESTROYED' and bool((event['resource']['spec'] or {}).get('running'))
+        return Poll(present == running, 'service %s' % ('running' if present else 'not running'))
+
     try:
-        await asyncio.wait_for(watch(), timeout)
-    except asyncio.TimeoutError:
-        raise TalosError('timed out after %.0fs waiting for service %s to %s' % (
-            timeout, service_id, 'run' if running else 'stop'), code='DEADLINE_EXCEEDED', node=node) from None
+        # No pause between polls: each waits for the node's next event.
+        await wait_for(next_event, what, deadline, node, interval=0.0)
+    finally:
+        await events.aclose()
 
 
 async def ensure_service(client: TalosClient, node: str | None, service_id: str, state: str, check_mode: bool,
@@ -67,6 +78,6 @@ async def ensure_service(client: TalosClient, node: str | None, service_id: str,
               'restarted': client.service_restart}[state]
     result['response'] = await action(service_id, node)
     if wait:
-        await wait_for_service(client, node, service_id, state != 'stopped', wait_timeout)
+        await wait_for_service(client, node, service_id, state != 'stopped', Deadline(wait_timeout))
     result['service'] = await read_service(client, node, service_id)
     return result

@@ -22,6 +22,7 @@ else:
     HAS_YAML = True
 
 from ansible_collections.talos.linux.plugins.module_utils.client.client import TalosClient
+from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
 from ansible_collections.talos.linux.plugins.module_utils.frontend import files
 from ansible_collections.talos.linux.plugins.module_utils.frontend.redact import redact
 from ansible_collections.talos.linux.plugins.module_utils.kubeconfig.merge import merge
@@ -29,7 +30,7 @@ from ansible_collections.talos.linux.plugins.module_utils.kubeconfig.merge impor
 MAX_SIZE = 1 << 20  # a kubeconfig is a few KiB; refuse anything absurd
 
 
-class KubeconfigError(ValueError):
+class KubeconfigError(TalosError):
     """A kubeconfig that cannot be read or written as asked."""
 
 

@@ -36,7 +36,7 @@ async def guard_quorum(client: Any, node: Optional[str], action: str, force: boo
     kind = kind if kind is not None else await machine_type(client, node)
     if kind not in CONTROL_PLANE_TYPES:
         return None
-    target = node or client.settings.endpoints[0]
+    target = client.settings.node_label(node)
     verdict = await check_quorum(client, target, peers=list(client.settings.endpoints))
     if not verdict.safe and verdict.voters == 1 and verdict.member is not None:
         if action == 'reset':

@@ -16,7 +16,9 @@ from typing import Any, Optional
 
 from ansible_collections.talos.linux.plugins.module_utils.client.connection import ConnectionSettings
 from ansible_collections.talos.linux.plugins.module_utils.client.events import EventWatcher
-from ansible_collections.talos.linux.plugins.module_utils.client.wait import Observation, Rebooted, observe, wait_until
+from ansible_collections.talos.linux.plugins.module_utils.client.node_info import Observation, observe, wait_node
+from ansible_collections.talos.linux.plugins.module_utils.client.wait import Deadline
+from ansible_collections.talos.linux.plugins.module_utils.lifecycle.reboot import Rebooted
 
 STREAM_MARGIN = 30.0
 WIPE_MODES = {'all': 'ALL', 'system-disk': 'SYSTEM_DISK', 'user-disks': 'USER_DISKS'}
@@ -43,6 +45,7 @@ async def reset(client: Any, maintenance_client: Any, node: Optional[str], *, gr
                 timeout: float) -> dict[str, Any]:
     before = await observe(client, node)
     started = time.monotonic()
+    deadline = Deadline(timeout)
     result: dict[str, Any] = {'boot_id_before': before.boot_id}
 
     async def look() -> Observation:
@@ -60,12 +63,12 @@ async def reset(client: Any, maintenance_client: Any, node: Optional[str], *, gr
             node, graceful=graceful, reboot=reboot, mode=WIPE_MODES[wipe_mode], system_labels=labels,
             user_disks=user_disks)
         if wait and reboot:
-            after = await wait_until(look, BackAfterReset(before.boot_id),
-                                     'the node to come back (in maintenance mode, or configured with a new boot ID)',
-                                     timeout, node, watcher)
+            after = await wait_node(look, BackAfterReset(before.boot_id),
+                                    'the node to come back (in maintenance mode, or configured with a new boot ID)',
+                                    deadline, node, watcher)
             result.update(stage=after.stage, maintenance=after.stage == 'maintenance', boot_id=after.boot_id)
         elif wait:
-            await wait_until(look, lambda seen: not seen.reachable, 'the node to power off', timeout, node, watcher)
+            await wait_node(look, lambda seen: not seen.reachable, 'the node to power off', deadline, node, watcher)
     finally:
         await watcher.stop()
     result['duration'] = round(time.monotonic() - started, 3)

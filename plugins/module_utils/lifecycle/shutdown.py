@@ -11,7 +11,8 @@ import time
 from typing import Any, Optional
 
 from ansible_collections.talos.linux.plugins.module_utils.client.events import EventWatcher
-from ansible_collections.talos.linux.plugins.module_utils.client.wait import observe, wait_until
+from ansible_collections.talos.linux.plugins.module_utils.client.node_info import observe, wait_node
+from ansible_collections.talos.linux.plugins.module_utils.client.wait import Deadline
 
 STREAM_MARGIN = 30.0
 
@@ -22,6 +23,7 @@ def gone(observation: Any) -> bool:
 
 async def shutdown(client: Any, node: Optional[str], force: bool, wait: bool, timeout: float) -> dict[str, Any]:
     started = time.monotonic()
+    deadline = Deadline(timeout)
     result: dict[str, Any] = {}
     watcher = EventWatcher(client, node, timeout + STREAM_MARGIN)
     if wait:
@@ -29,7 +31,7 @@ async def shutdown(client: Any, node: Optional[str], force: bool, wait: bool, ti
     try:
         watcher.actor_id = result['actor_id'] = await client.shutdown(node, force=force)
         if wait:
-            await wait_until(lambda: observe(client, node), gone, 'the node to power off', timeout, node, watcher)
+            await wait_node(lambda: observe(client, node), gone, 'the node to power off', deadline, node, watcher)
     finally:
         await watcher.stop()
     result['duration'] = round(time.monotonic() - started, 3)

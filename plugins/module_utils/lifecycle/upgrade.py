@@ -19,6 +19,7 @@ from typing import Any, Optional
 from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
 from ansible_collections.talos.linux.plugins.module_utils.client.events import SequenceLocked
 from ansible_collections.talos.linux.plugins.module_utils.client.version import has_lifecycle_service, parse_version
+from ansible_collections.talos.linux.plugins.module_utils.client.wait import Deadline
 from ansible_collections.talos.linux.plugins.module_utils.lifecycle.installer_image import (ghcr_published, image_for,
                                                                                             parse_image)
 from ansible_collections.talos.linux.plugins.module_utils.lifecycle.quorum_guard import guard_quorum, machine_type
@@ -27,15 +28,6 @@ from ansible_collections.talos.linux.plugins.module_utils.lifecycle.reboot impor
 EXTENSIONS = ('runtime', 'ExtensionStatuses.runtime.talos.dev')
 SCHEMATIC_EXTENSION = 'schematic'  # Image Factory's virtual extension: its version is the schematic ID
 OUTPUT_TAIL = 10
-
-
-class UpgradeError(TalosError):
-    """An upgrade that failed after it started; ``result`` holds what was done so far."""
-
-    def __init__(self, message: str, result: dict[str, Any], node: Optional[str] = None,
-                 code: Optional[str] = None) -> None:
-        super().__init__(message, node=node, code=code)
-        self.result = result
 
 
 async def node_schematic(client: Any, node: Optional[str]) -> Optional[str]:
@@ -108,8 +100,8 @@ async def _install(client: Any, node: Optional[str], image: str, timeout: float,
     result['durations']['install'] = round(time.monotonic() - started, 3)
     if exit_code != 0:
         ending = 'exited with code %s' % exit_code if exit_code is not None else 'ended without an exit code'
-        raise UpgradeError('the installer %s; its last lines:\n%s' % (ending, '\n'.join(lines[-OUTPUT_TAIL:])),
-                           result, node)
+        raise TalosError('the installer %s; its last lines:\n%s' % (ending, '\n'.join(lines[-OUTPUT_TAIL:])),
+                         node=node, result=result)
 
 
 async def upgrade(client: Any, node: Optional[str], *, image: Optional[str], version: Optional[str], api: str,
@@ -147,15 +139,16 @@ async def upgrade(client: Any, node: Optional[str], *, image: Optional[str], ver
         if result['api'] == 'lifecycle':
             await _install(client, node, target_image, timeout, result)
         rebooted_at = time.monotonic()
-        outcome = await reboot_and_wait(client, node, action, wait, timeout, version=target_version)
-    except UpgradeError:
-        raise
-    except SequenceLocked as exc:
-        # Refused before anything ran: the legacy path changed nothing; the LifecycleService path has installed.
-        result['changed'] = result['api'] == 'lifecycle'
-        raise UpgradeError(exc.message, result, exc.node or node) from None
+        # The documented budget: wait_timeout for the pull and installer, then again for the node to come back.
+        outcome = await reboot_and_wait(client, node, action, wait, Deadline(timeout), version=target_version)
     except TalosError as exc:
-        raise UpgradeError(exc.message, result, exc.node or node, exc.code) from None
+        if isinstance(exc, SequenceLocked):
+            # Refused before anything ran: the legacy path changed nothing; the LifecycleService path has installed.
+            result['changed'] = result['api'] == 'lifecycle'
+        # The failure returns what was done so far (changed: whether anything ran before it).
+        exc.node = exc.node or node
+        exc.result = result
+        raise
     result['actor_id'] = outcome.get('actor_id')
     result['boot_id_before'], result['boot_id'] = outcome['boot_id_before'], outcome.get('boot_id')
     result['durations']['reboot' if result['api'] == 'lifecycle' else 'upgrade'] = round(

@@ -1,11 +1,13 @@
 # Copyright: (c) 2026, talos.linux contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Exceptions of the machine-config package; all are ValueErrors so callers can treat bad input alike."""
+"""Exceptions of the machine-config package: TalosErrors, so the module base reports them like any other."""
 
 from __future__ import annotations
 
+from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
 
-class MachineConfigError(ValueError):
+
+class MachineConfigError(TalosError):
     """Base class: input that cannot be turned into a Talos machine configuration."""
 
 

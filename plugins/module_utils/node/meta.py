@@ -20,9 +20,9 @@ def parse_key(value: Any) -> int:
     try:
         key = value if isinstance(value, int) else int(str(value).strip(), 0)
     except ValueError:
-        raise ValueError('key: %r is not a number (use e.g. 10 or 0x0a)' % (value,)) from None
+        raise TalosError('key: %r is not a number (use e.g. 10 or 0x0a)' % (value,)) from None
     if not 0 <= key <= 0xff:
-        raise ValueError('key: %d is out of range: META keys are 0 to 255 (0x00 to 0xff)' % key)
+        raise TalosError('key: %d is out of range: META keys are 0 to 255 (0x00 to 0xff)' % key)
     return key
 
 

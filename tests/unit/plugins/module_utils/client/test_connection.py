@@ -68,6 +68,18 @@ def test_explicit_material_needs_no_talosconfig(material, tmp_path):
     assert settings.talosconfig is None
 
 
+def test_talosconfig_option_only_locates_the_file(material, tmp_path):
+    # $TALOSCONFIG reaches the option through the spec's env_fallback: naming the file must not
+    # make it read when the options need nothing from it (a missing file would fail otherwise).
+    ca, client = material
+    explicit = settings_from_options({'talosconfig': '/nope', 'endpoints': ['10.0.0.1'], 'ca': ca.crt.decode(),
+                                      'client_cert': client.crt.decode(), 'client_key': client.key.decode()})
+    insecure = settings_from_options({'talosconfig': '/nope', 'insecure': True, 'nodes': ['10.0.0.5']})
+    assert explicit.talosconfig is None and insecure.talosconfig is None
+    with pytest.raises(TalosError, match='talosconfig /nope: file not found'):
+        settings_from_options({'talosconfig': '/nope', 'insecure': True, 'context': 'main'})
+
+
 def test_insecure_needs_no_talosconfig_and_drops_identity(tmp_path):
     settings = settings_from_options({'insecure': True, 'nodes': ['10.0.0.5']}, env={'HOME': str(tmp_path)})
     assert settings.endpoints == ['10.0.0.5'] and settings.crt is None

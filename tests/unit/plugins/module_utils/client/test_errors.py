@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import pathlib
+
 import pytest
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
@@ -11,8 +15,39 @@ from ansible_collections.talos.linux.plugins.module_utils._api.common import com
 from ansible_collections.talos.linux.plugins.module_utils._api.machine import machine_pb2
 from ansible_collections.talos.linux.plugins.module_utils._api.machine.machine_grpc import MachineService
 from ansible_collections.talos.linux.plugins.module_utils.client.connection import ConnectionSettings
+from ansible_collections.talos.linux.plugins.module_utils.client import errors
 from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
 from ansible_collections.talos.linux.plugins.module_utils.client.transport import Transport
+
+PLUGINS = pathlib.Path(errors.__file__).resolve().parents[2]  # plugins/
+# Classes the walk must find: proof that it looked into every layer (a broken walk finds nothing).
+KNOWN = {'TalosError', 'SequenceLocked', 'PKIError', 'TalosconfigError', 'FileError', 'MachineConfigError',
+         'ConfigError', 'PatchError', 'SecretsError', 'JSONPatchError', 'ModeError', 'SnapshotError', 'BoltError',
+         'KubeconfigError', 'ClientConfigError'}
+
+
+def collection_exceptions() -> dict[str, type]:
+    """Every exception class defined anywhere under plugins/, by qualified name."""
+    found = {}
+    for path in sorted(PLUGINS.rglob('*.py')):
+        parts = path.relative_to(PLUGINS.parent).with_suffix('').parts
+        name = '.'.join(('ansible_collections', 'talos', 'linux') + parts)
+        for cls in list(vars(importlib.import_module(name)).values()):
+            if inspect.isclass(cls) and cls.__module__ == name and issubclass(cls, BaseException):
+                found['%s.%s' % (name, cls.__qualname__)] = cls
+    return found
+
+
+def test_every_exception_of_the_collection_is_a_talos_error():
+    found = collection_exceptions()
+    assert KNOWN <= {cls.__name__ for cls in found.values()}
+    assert [name for name, cls in found.items() if not issubclass(cls, TalosError)] == []
+
+
+def test_a_partial_result_rides_with_the_error():
+    exc = TalosError('installer exited with code 1', node='10.0.0.2', result={'changed': True})
+    assert exc.result == {'changed': True} and TalosError('x').result is None
+    assert str(exc) == 'node 10.0.0.2: installer exited with code 1', 'the result is data, not message'
 
 
 def test_message_names_node_endpoint_and_code():

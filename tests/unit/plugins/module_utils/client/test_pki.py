@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from ansible_collections.talos.linux.plugins.module_utils.client import pki, tls
+from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
 from ansible_collections.talos.linux.tests.unit import vectors
 
 
@@ -64,7 +65,7 @@ def test_mismatched_cert_and_key_is_reported():
     ca = _upstream_os_ca()
     one = pki.issue_certificate(ca, client=True)
     other = pki.issue_certificate(ca, client=True)
-    with pytest.raises(ValueError, match='cannot be used together'):
+    with pytest.raises(TalosError, match='cannot be used together'):
         tls.client_context(ca.crt, one.crt, other.key)
 
 

@@ -12,7 +12,7 @@ import stat
 import pytest
 
 from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
-from ansible_collections.talos.linux.plugins.module_utils.etcd.backup import destination, rotation
+from ansible_collections.talos.linux.plugins.module_utils.etcd.backup import destination, remove_snapshots, rotation
 from ansible_collections.talos.linux.plugins.module_utils.etcd.etcd import (find_member, format_member_id,
                                                                             parse_member_id, removal_verdict)
 from ansible_collections.talos.linux.plugins.module_utils.etcd.quorum import check_quorum
@@ -146,3 +146,13 @@ def test_destination_and_rotation(tmp_path):
     (tmp_path / 'etcd-cp-2-20250101T000000Z.snapshot').write_bytes(b'')
     assert rotation(str(tmp_path), 'cp-1', 2) == [str(tmp_path / 'etcd-cp-1-20260101T000000Z.snapshot')]
     assert rotation(str(tmp_path), 'cp-1', 0) == []
+
+
+def test_removing_rotated_snapshots(tmp_path):
+    old, kept = tmp_path / 'etcd-cp-1-a.snapshot', tmp_path / 'etcd-cp-1-b.snapshot'
+    for path in (old, kept):
+        path.write_bytes(b'')
+    remove_snapshots([str(old)])
+    assert not old.exists() and kept.exists()
+    with pytest.raises(SnapshotError, match='%s: cannot remove' % old):  # a TalosError: the task fails naming it
+        remove_snapshots([str(old)])

@@ -12,6 +12,7 @@ from ansible_collections.talos.linux.plugins.module_utils.client import taloscon
 from ansible_collections.talos.linux.plugins.module_utils.configgen import generate, secrets
 from ansible_collections.talos.linux.plugins.module_utils.configpatch import mergepatch, patch
 from ansible_collections.talos.linux.plugins.module_utils.machineconfig import diff, documents
+from ansible_collections.talos.linux.plugins.module_utils.machineconfig.errors import MachineConfigError
 from ansible_collections.talos.linux.tests.unit import vectors
 
 KINDS = ('generate', 'patch', 'diff', 'secrets', 'talosconfig_merge')
@@ -71,7 +72,7 @@ def run_patch(case: dict) -> str:
         if 'error' in exp:
             try:
                 patch.apply_patches(config, inp['patches'], vectors.VECTORS)
-            except ValueError as exc:
+            except MachineConfigError as exc:
                 assert exp['error'] in str(exc)
                 results.append('pass')
                 continue
@@ -116,7 +117,7 @@ def run_secrets(case: dict) -> str:
         return 'pass'
     try:
         secrets.validate(bundle)
-    except ValueError as exc:
+    except MachineConfigError as exc:
         text = str(exc)
         positions = [text.index(msg) for msg in exp['error_contains_all']]
         assert positions == sorted(positions)

@@ -1,0 +1,94 @@
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""bootstrap's main(): once per cluster (the guard asks every control plane), wait for etcd, check mode, errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
+from ansible_collections.talos.linux.plugins.modules import bootstrap
+
+PLANES = ['10.5.0.2', '10.5.0.3', '10.5.0.4']
+BOOTSTRAP = ('bootstrap', {'node': '10.5.0.2', 'recover': False, 'skip_hash_check': False})
+
+
+def _etcd_on(talos, running, down=()):
+    """service_list per node: etcd runs on ``running``, ``down`` cannot be reached."""
+    def service_list(node):
+        if node in down:
+            raise TalosError('connection refused', code='UNAVAILABLE', node=node)
+        return [dict(entry) for entry in talos.services] + (
+            [talos.service('etcd')] if node in running else [])
+    talos.reply('service_list', service_list)
+
+
+def test_bootstraps_and_waits_for_etcd(run, talos):
+    result = run(bootstrap, node='10.5.0.2', controlplanes=PLANES)
+    assert result['changed'] is True and result['msg'] == 'etcd bootstrapped and running'
+    assert (result['etcd_running_on'], result['unreachable'], result['recovered']) == ([], {}, False)
+    assert talos.mutations == [BOOTSTRAP]
+    assert sorted(call['node'] for call in talos.called('service_list')[:3]) == PLANES
+
+
+def test_running_etcd_anywhere_means_bootstrapped(run, talos):
+    _etcd_on(talos, running=['10.5.0.4'])
+    result = run(bootstrap, node='10.5.0.2', controlplanes=PLANES)
+    assert result['changed'] is False and result['etcd_running_on'] == ['10.5.0.4']
+    assert result['msg'] == 'etcd already runs on 10.5.0.4: the cluster is bootstrapped'
+    assert talos.mutations == []
+
+
+def test_unreachable_control_plane_is_listed(run, talos):
+    _etcd_on(talos, running=[], down=['10.5.0.4'])
+    talos.reply('bootstrap', None)
+    result = run(bootstrap, node='10.5.0.2', controlplanes=PLANES, wait=False)
+    assert result['changed'] is True and list(result['unreachable']) == ['10.5.0.4']
+    assert talos.mutations == [BOOTSTRAP]
+
+
+def test_unreachable_target_fails(run, talos):
+    _etcd_on(talos, running=[], down=['10.5.0.2'])
+    result = run(bootstrap, node='10.5.0.2', controlplanes=PLANES)
+    assert result['failed'] and result['node'] == '10.5.0.2' and 'cannot bootstrap' in result['msg']
+    assert talos.mutations == []
+
+
+def test_check_mode_bootstraps_nothing(run, talos):
+    result = run(bootstrap, check=True, node='10.5.0.2', controlplanes=PLANES)
+    assert result['changed'] is True and result['msg'] == 'etcd would be bootstrapped'
+    assert talos.mutations == []
+
+
+def test_already_bootstrapped_node_is_no_change(run, talos):
+    talos.reply('bootstrap', TalosError('etcd data directory is not empty', code='ALREADY_EXISTS'))
+    result = run(bootstrap, node='10.5.0.2', controlplanes=PLANES)
+    assert result['changed'] is False and 'bootstrapped already' in result['msg']
+
+
+def test_etcd_failing_to_start_fails(run, talos):
+    talos.reply('bootstrap', lambda **call: talos.add_service('etcd', 'Failed'))
+    result = run(bootstrap, node='10.5.0.2', controlplanes=PLANES)
+    assert result['failed'] and result['node'] == '10.5.0.2' and 'etcd failed to start' in result['msg']
+    assert talos.mutations == [BOOTSTRAP]
+
+
+def test_missing_snapshot_fails_before_any_change(run, talos, tmp_path):
+    snapshot = str(tmp_path / 'none.db')
+    result = run(bootstrap, node='10.5.0.2', controlplanes=PLANES, recover_from=snapshot)
+    assert result['failed'] and result['node'] == '10.5.0.2' and '%s: cannot read' % snapshot in result['msg']
+    assert talos.mutations == []
+
+
+def test_bad_wait_timeout_is_named(run, talos):
+    result = run(bootstrap, wait_timeout='soon')
+    assert result['failed'] and 'wait_timeout' in result['msg']
+    assert talos.calls == []
+
+
+@pytest.mark.xfail(strict=True, reason='bootstrap without node: find_running_etcd keys the node behind the endpoint '
+                                       'as None, and ", ".join(running) fails on it (unexpected error)')
+def test_rerun_without_node_on_a_bootstrapped_cluster(run, talos):
+    talos.add_service('etcd')
+    result = run(bootstrap)
+    assert result['changed'] is False and 'etcd already runs on' in result['msg']

@@ -1,0 +1,72 @@
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""reboot's main(): one Reboot call, the wait for a new boot, the etcd quorum guard, check mode, errors."""
+
+from __future__ import annotations
+
+from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
+from ansible_collections.talos.linux.plugins.modules import reboot
+
+
+def test_reboots_and_waits_for_the_new_boot(run, talos):
+    result = run(reboot, node='10.5.0.5')
+    assert result['changed'] is True and result['node'] == '10.5.0.5' and result['quorum'] is None
+    assert talos.mutations == [('reboot', {'node': '10.5.0.5', 'mode': 'DEFAULT'})]
+    assert (result['boot_id_before'], result['boot_id']) == ('boot-1', 'boot-2')
+    assert (result['actor_id'], result['version'], result['ready']) == ('actor-reboot', 'v1.14.0', True)
+    assert result['unmet_conditions'] == [] and result['duration'] >= 0
+
+
+def test_powercycle_without_wait(run, talos):
+    result = run(reboot, mode='powercycle', wait=False)
+    assert result['node'] == '10.5.0.2' and 'boot_id' not in result
+    assert talos.mutations == [('reboot', {'node': None, 'mode': 'POWERCYCLE'})]
+
+
+def test_check_mode_reboots_nothing(run, talos):
+    result = run(reboot, check=True, node='10.5.0.5')
+    assert result['changed'] is True and 'actor_id' not in result
+    assert talos.mutations == []
+
+
+def test_control_plane_losing_quorum_is_refused(run, talos):
+    talos.machine_type = 'controlplane'
+    talos.etcd_down.update(['10.5.0.3', '10.5.0.4'])
+    result = run(reboot, node='10.5.0.2')
+    assert result['failed'] and result['node'] == '10.5.0.2'
+    assert 'refusing to reboot this control plane' in result['msg'] and 'force=true' in result['msg']
+    assert talos.mutations == []
+
+
+def test_force_reboots_a_control_plane_anyway(run, talos):
+    talos.machine_type = 'controlplane'
+    talos.etcd_down.update(['10.5.0.3', '10.5.0.4'])
+    result = run(reboot, node='10.5.0.2', force=True, wait=False)
+    assert result['quorum']['safe'] is False and result['quorum']['unhealthy']
+    assert talos.mutations == [('reboot', {'node': '10.5.0.2', 'mode': 'DEFAULT'})]
+
+
+def test_control_plane_keeping_quorum_is_rebooted(run, talos):
+    talos.machine_type = 'controlplane'
+    result = run(reboot, node='10.5.0.2', wait=False)
+    assert result['quorum']['safe'] is True and result['quorum']['healthy_voters'] == 3
+    assert [name for name, _args in talos.mutations] == ['reboot']
+
+
+def test_node_not_back_in_time_fails_naming_what_it_saw(run, talos):
+    talos.reply('reboot', 'actor-reboot')  # accepted, but the node never reboots
+    result = run(reboot, node='10.5.0.5', wait_timeout=0.05)
+    assert result['failed'] and result['grpc_code'] == 'DEADLINE_EXCEEDED' and result['node'] == '10.5.0.5'
+    assert 'timed out' in result['msg'] and 'stage running' in result['msg']
+
+
+def test_refused_reboot_fails_with_code(run, talos):
+    talos.reply('reboot', TalosError('not authorized', code='PERMISSION_DENIED', node='10.5.0.5'))
+    result = run(reboot, node='10.5.0.5')
+    assert result['failed'] and result['grpc_code'] == 'PERMISSION_DENIED' and result['node'] == '10.5.0.5'
+
+
+def test_bad_mode_is_named(run, talos):
+    result = run(reboot, mode='soft')
+    assert result['failed'] and 'mode' in result['msg'] and 'soft' in result['msg']
+    assert talos.calls == []
