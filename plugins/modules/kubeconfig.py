@@ -33,6 +33,7 @@ options:
   dest:
     description:
       - Kubeconfig file to write or merge into (mode 0600, written atomically).
+      - One of O(dest) and O(return_content=true) is required.
     type: path
   merge:
     description:
@@ -128,11 +129,14 @@ from ansible_collections.talos.linux.plugins.module_utils.kubeconfig import kube
         'renew_before': {'type': 'int', 'default': 30},
         'return_content': {'type': 'bool', 'default': False},
     },
-    required_one_of=[('dest', 'return_content')],
     supports_check_mode=True,
 )
 def main(talos: TalosModule) -> None:
     params = talos.params
+    # Not required_one_of: return_content defaults to false, which Ansible counts as given.
+    if not params['dest'] and not params['return_content']:
+        talos.module.fail_json(msg='one of the following is required: dest, return_content=true '
+                                   '(otherwise the kubeconfig would be fetched and thrown away)')
     settings = talos.connection_settings([params['node']] if params['node'] else None)
     node = settings.nodes[0] if params['node'] else None
     text = talos.run(settings, lambda client: kubeconfig.fetch(client, node))

@@ -45,16 +45,18 @@ async def retry_preconditions(what: str, call: Callable[[], Awaitable[Any]], nod
 
 
 async def find_running_etcd(client: TalosClient, controlplanes: list[Any]) -> tuple[list[str], dict[str, str]]:
-    """(control planes whose etcd runs, unreachable control planes with their error)."""
+    """(control planes whose etcd runs, unreachable control planes with their error), each named by address
+    (a node-less target is the node behind the first endpoint)."""
     async def one(node: str) -> dict[str, Any] | None:
         return await etcd_service(client, node)
     results = await client.for_nodes(controlplanes, one)
     running, unreachable = [], {}
     for node, result in results.items():
+        label = client.settings.node_label(node)
         if isinstance(result, TalosError):
-            unreachable[node] = str(result)
+            unreachable[label] = str(result)
         elif result is not None and result['state'] == RUNNING:
-            running.append(node)
+            running.append(label)
     return running, unreachable
 
 
@@ -68,8 +70,9 @@ async def bootstrap(client: TalosClient, node: str | None, controlplanes: list[s
     if running:
         result['msg'] = 'etcd already runs on %s: the cluster is bootstrapped' % ', '.join(running)
         return result
-    if node in unreachable:
-        raise TalosError('cannot bootstrap: %s' % unreachable[node], node=node)
+    target = client.settings.node_label(node)
+    if target in unreachable:
+        raise TalosError('cannot bootstrap: %s' % unreachable[target], node=target)
     if check_mode:
         result.update(changed=True, msg='etcd would be bootstrapped')
         return result

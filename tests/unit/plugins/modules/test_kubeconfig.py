@@ -90,9 +90,6 @@ def test_other_kubeconfig_is_not_replaced_without_merge_or_force(run, fleet, tmp
     assert yaml.safe_load(dest.read_text()) == other
 
 
-@pytest.mark.xfail(strict=True, reason="required_one_of=[('dest', 'return_content')] never fires: return_content "
-                                       'defaults to false, which counts as given; the task fetches the kubeconfig '
-                                       'and returns nothing')
 def test_dest_or_return_content_is_required(run, fleet):
     result = run(kubeconfig)
     assert result['failed'] and 'dest, return_content' in result['msg']
