@@ -14,7 +14,7 @@ import datetime
 import hashlib
 import ipaddress
 import re
-from typing import NamedTuple, Sequence
+from typing import Any, NamedTuple, Sequence
 
 try:
     from cryptography import x509
@@ -128,22 +128,30 @@ def new_private_key(algorithm: str = 'ed25519'):
     raise PKIError('unknown key algorithm %r' % algorithm)
 
 
+def _builder(subject: x509.Name, issuer: x509.Name, public_key: Any, start: datetime.datetime,
+             lifetime: datetime.timedelta, ca: bool) -> x509.CertificateBuilder:
+    """What every certificate here has: validity from ``start`` (less clock skew), basic constraints and a
+    key usage of digital signature, plus certificate and CRL signing for a CA."""
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject).issuer_name(issuer)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start - CLOCK_SKEW).not_valid_after(start + lifetime)
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
+                                     data_encipherment=False, key_agreement=False, key_cert_sign=ca,
+                                     crl_sign=ca, encipher_only=False, decipher_only=False), critical=True)
+    )
+
+
 def generate_ca(organization: str = 'talos', common_name: str | None = None, algorithm: str = 'ed25519',
                 lifetime: datetime.timedelta = CA_LIFETIME) -> CertAndKey:
     """A self-signed CA (Talos's OS CA is Ed25519 with O=talos, valid 10 years)."""
     key = new_private_key(algorithm)
     name = _name(common_name, [organization] if organization else [])
-    now = _now()
     cert = (
-        x509.CertificateBuilder()
-        .subject_name(name).issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - CLOCK_SKEW).not_valid_after(now + lifetime)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
-                                     data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                                     crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
+        _builder(name, name, key.public_key(), _now(), lifetime, ca=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]),
                        critical=False)
         .sign(key, _sign_algorithm(key))
@@ -173,18 +181,8 @@ def issue_certificate(ca: CertAndKey, *, common_name: str | None = None, organiz
         usages.append(ExtendedKeyUsageOID.SERVER_AUTH)
     if client:
         usages.append(ExtendedKeyUsageOID.CLIENT_AUTH)
-    now = start or _now()
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(_name(common_name, organizations)).issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - CLOCK_SKEW).not_valid_after(now + lifetime)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
-                                     data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                                     crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
-    )
+    builder = _builder(_name(common_name, organizations), ca_cert.subject, key.public_key(), start or _now(),
+                       lifetime, ca=False)
     if usages:  # RFC 5280: an ExtendedKeyUsage extension lists at least one usage
         builder = builder.add_extension(x509.ExtendedKeyUsage(usages), critical=False)
     alt_names = []
