@@ -87,6 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
     stall = ctl_sub.add_parser('stall', help="make the machine's next sequence spend SECONDS in its first task")
     stall.add_argument('machine', help='machine name, hostname or address')
     stall.add_argument('service', metavar='SECONDS', help='how long the first task takes (e.g. pods slow to stop)')
+    ctl_sub.add_parser('kube-violations', help='list every moment a PodDisruptionBudget of the cluster stopped holding')
+    ctl_sub.add_parser('kube-departures', help="list each stop of a Kubernetes node's machine: cordoned or not, "
+                                               'and the drainable pods still on it')
+    start_delay = ctl_sub.add_parser('kube-start-delay', help="set how long a new pod's containers take to run")
+    start_delay.add_argument('service', metavar='SECONDS', help='seconds from binding to Running (default 0.3)')
     for op, text in (('stop-service', 'stop a service of a machine, as if it crashed (etcd: its member stops)'),
                      ('start-service', 'start a stopped service of a machine again'),
                      ('extension-service', 'install an extension service ext-SERVICE on a machine')):

@@ -122,6 +122,31 @@ async def _time_sync(fleet: Fleet, request: dict[str, Any]) -> dict[str, Any]:
     return {'machine': machine.describe(), 'time_synced': state == 'on'}
 
 
+@operation('kube-violations')
+async def _kube_violations(fleet: Fleet, _request: dict[str, Any]) -> dict[str, Any]:
+    """Every moment a PodDisruptionBudget of the fleet's Kubernetes stopped holding (simulator.kube.disruption)."""
+    return {'violations': [v.as_dict() for v in fleet.kube.recorder.violations()]}
+
+
+@operation('kube-departures')
+async def _kube_departures(fleet: Fleet, _request: dict[str, Any]) -> dict[str, Any]:
+    """For every stop of a registered node's machine: cordoned or not, and the drainable pods still on it."""
+    return {'departures': fleet.kube.departures.entries()}
+
+
+@operation('kube-start-delay')
+async def _kube_start_delay(fleet: Fleet, request: dict[str, Any]) -> dict[str, Any]:
+    """How long a new pod's containers take to run after it is bound to a node."""
+    try:
+        seconds = float(str(request.get('service', '')))
+    except ValueError:
+        raise ValueError('kube-start-delay takes a number of seconds, not %r' % request.get('service')) from None
+    if not 0 <= seconds <= 3600:
+        raise ValueError('kube-start-delay takes 0 <= SECONDS <= 3600, not %g' % seconds)
+    fleet.kube.kubelets.start_delay = seconds
+    return {'start_delay': seconds}
+
+
 async def handle(fleet: Fleet, line: bytes) -> dict[str, Any]:
     try:
         request = json.loads(line)

@@ -10,6 +10,7 @@ import os
 from typing import Any, Optional
 
 from simulator import apply, etcd, secrets
+from simulator.kube.cluster import KubeCluster
 from simulator.machine import Machine
 from simulator.plan import MachineSpec
 from simulator.statedir import StateDir, write_atomic, write_json
@@ -23,12 +24,14 @@ class Fleet:
         self.state = state
         self.machines: list[Machine] = []
         self.talosconfig = talosconfig
+        self.kube = KubeCluster(lambda: self.machines, self.resolve)  # the fleet's one Kubernetes cluster
         self.add(machines)
 
     def add(self, machines: list[Machine]) -> None:
         for machine in machines:
             machine.on_change = self.save  # cluster.json follows every state change
             machine.peers = lambda: self.machines
+            self.kube.attach(machine)
             self.machines.append(machine)
 
     @classmethod
@@ -76,9 +79,11 @@ class Fleet:
         write_json(self.state.cluster_file, self.describe())
 
     async def start_all(self) -> None:
+        self.kube.start()
         await asyncio.gather(*(m.start() for m in self.machines))
 
     async def stop_all(self) -> None:
+        await self.kube.stop()
         await asyncio.gather(*(m.stop() for m in self.machines), return_exceptions=True)
 
 

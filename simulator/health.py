@@ -8,17 +8,18 @@ each machine's service table (simulator.services), etcd membership and health fr
 members, the boot stage from the machine's lifecycle. The Talos-side checks (1-9) therefore fail
 for real: a stopped machine, an etcd member down, a stopped service.
 
-talos-sim runs no Kubernetes. Its Kubernetes checks (10-16) stand on the Talos side instead: a
-node is registered when its kubelet runs, ready when its kubelet is healthy, and the control
-plane static pods run on a control plane whose kubelet runs; so they pass whenever the Talos side
-is healthy. Error texts follow Talos's where they exist.
+The Kubernetes checks (10-16) read the fleet's Kubernetes cluster (simulator.kube) the way Talos's do
+through the API (simulator.kube.checks): Nodes by their InternalIP, their Ready condition and
+spec.unschedulable, the control plane's mirror pods, kube-proxy's DaemonSet and CoreDNS's Deployment and
+their pods' Ready condition. The static pods check reads each control plane's Talos API as Talos does
+(StaticPodStatus, there while the kubelet runs them).
 
 As in Talos, the Kubernetes checks first fetch a kubeconfig through the local Talos API with the
 *caller's* roles (internal/app/machined/internal/server/v1alpha1/v1alpha1_cluster.go:Server.HealthCheck
 and pkg/cluster/kubernetes.go:KubernetesClient.Kubeconfig @ v1.13.9): Kubeconfig is os:admin only, so
 an os:reader or os:operator caller sees them fail with PermissionDenied "not authorized" until the
-deadline. Without a Kubernetes API (no healthy etcd anywhere: simulator.readiness) they fail with the
-connection refused of the cluster endpoint.
+deadline. Before the cluster endpoint first listens they fail with its connection refused; while etcd has
+no quorum with the 503 the endpoint answers (simulator.kube.serving).
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ from typing import TYPE_CHECKING, Awaitable, Callable, Optional
 from urllib.parse import urlsplit
 
 from simulator.etcd_gateway import EtcdError
+from simulator.kube import checks
+from simulator.kube.registry import cluster_of
+from simulator.kube.server import UNAVAILABLE
+from simulator.kube.store import Store
 from simulator.lifecycle import lifecycle_of
 from simulator.rbac import Authorizer
 from simulator.readiness import kubernetes_api_up
@@ -197,80 +202,68 @@ async def booted(view: ClusterView) -> None:
 KUBECONFIG_METHOD = '/machine.MachineService/Kubeconfig'
 
 
-def _kubernetes(view: ClusterView) -> None:
-    """What building the Kubernetes client does first: Kubeconfig with the caller's roles, then the API."""
+def _kubernetes(view: ClusterView) -> Store:
+    """What building the Kubernetes client does first: Kubeconfig with the caller's roles, then the API: the
+    endpoint refuses connections until it first listens, and answers 503 while etcd has no quorum."""
     if not Authorizer(view.local.version).allowed(KUBECONFIG_METHOD, view.roles):
         raise AssertionError('rpc error: code = PermissionDenied desc = not authorized')
-    if not kubernetes_api_up(view.local):
+    cluster = cluster_of(view.local)
+    if cluster is None or cluster.front.server is None:
         endpoint = '%s:%d' % (view.controlplanes[0] if view.controlplanes else view.local.address, KUBE_API_PORT)
         raise AssertionError('Get "https://%s/api/v1/nodes": dial tcp %s: connect: connection refused'
                              % (endpoint, endpoint))
-
-
-def _kubelet(view: ClusterView, node: str) -> Optional[dict]:
-    """The kubelet service of a node, None when the node or its kubelet is not there."""
-    machine = view.machine(node)
-    if machine is None or not machine.configured:
-        return None
-    table = services_of(machine)
-    return table.info_now('kubelet') if 'kubelet' in table.ids() else None
+    if not kubernetes_api_up(view.local):
+        raise AssertionError(UNAVAILABLE)
+    return cluster.store
 
 
 def _kubelet_running(view: ClusterView, node: str) -> bool:
-    kubelet = _kubelet(view, node)
-    return kubelet is not None and kubelet['state'] == 'Running'
-
-
-def _kubelet_healthy(view: ClusterView, node: str) -> bool:
-    kubelet = _kubelet(view, node)
-    return kubelet is not None and kubelet['state'] == 'Running' and kubelet['health'].healthy
+    machine = view.machine(node)
+    if machine is None or not machine.configured:
+        return False
+    table = services_of(machine)
+    return 'kubelet' in table.ids() and table.info_now('kubelet')['state'] == 'Running'
 
 
 async def k8s_nodes_reported(view: ClusterView) -> None:
-    _kubernetes(view)
-    missing = [node for node in view.nodes if not _kubelet_running(view, node)]
-    if missing:
-        raise AssertionError("can't find expected node with IPs %s" % _quoted(missing))
+    checks.all_nodes_reported(_kubernetes(view), view.nodes)
 
 
 async def static_pods(view: ClusterView) -> None:
-    _kubernetes(view)
+    """Read through each control plane's Talos API (StaticPodStatus resources), not Kubernetes: they exist while
+    the node's kubelet runs its static pods."""
     for node in view.controlplanes:
+        if view.machine(node) is None:
+            raise AssertionError('error listing static pods on node %s: %s' % (node, unavailable(node)))
         if not _kubelet_running(view, node):
             raise AssertionError('missing static pods on node %s: [%s]' % (node, ' '.join(
-                'kube-system/%s-%s' % (pod, node) for pod in STATIC_PODS)))
+                'kube-system/%s' % pod for pod in STATIC_PODS)))
 
 
 async def control_plane_ready(view: ClusterView) -> None:
-    _kubernetes(view)
-    ready = sum(1 for node in view.controlplanes if _kubelet_healthy(view, node))
-    if ready != len(view.controlplanes):
-        raise AssertionError('expected number of pods for kube-apiserver to be %d, got %d'
-                             % (len(view.controlplanes), ready))
+    checks.full_control_plane(_kubernetes(view), view.controlplanes)
 
 
 async def k8s_nodes_ready(view: ClusterView) -> None:
-    _kubernetes(view)
-    not_ready = [node for node in view.nodes if not _kubelet_healthy(view, node)]
-    if not_ready:
-        raise AssertionError('some nodes are not ready: [%s]' % ' '.join(not_ready))
+    checks.all_nodes_ready(_kubernetes(view))
 
 
 async def kube_proxy_ready(view: ClusterView) -> None:
-    _kubernetes(view)
-    ready = sum(1 for node in view.nodes if _kubelet_healthy(view, node))
-    if ready != len(view.nodes):
-        raise AssertionError('expected number ready for kube-proxy to be %d, got %d' % (len(view.nodes), ready))
+    store = _kubernetes(view)
+    replicas = checks.daemonset_replicas(store, 'k8s-app=kube-proxy')
+    if replicas is not None:
+        checks.pods_ready(store, replicas, 'kube-system', 'k8s-app=kube-proxy')
 
 
 async def coredns_ready(view: ClusterView) -> None:
-    _kubernetes(view)
-    if not any(_kubelet_healthy(view, node) for node in view.nodes):
-        raise AssertionError('no ready pods found for namespace "kube-system" and label selector "k8s-app=kube-dns"')
+    store = _kubernetes(view)
+    replicas = checks.deployment_replicas(store, 'k8s-app=kube-dns')
+    if replicas is not None:
+        checks.pods_ready(store, replicas, 'kube-system', 'k8s-app=kube-dns')
 
 
 async def schedulable(view: ClusterView) -> None:
-    _kubernetes(view)  # nothing cordons nodes in talos-sim
+    checks.all_nodes_schedulable(_kubernetes(view))
 
 
 Check = Callable[[ClusterView], Awaitable[None]]

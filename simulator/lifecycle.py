@@ -15,7 +15,9 @@ ready) for ``BOOT_SETTLE`` seconds before ``running``.
 
 Extension points (for subsystems such as etcd): ``UPGRADE_CHECKS`` run before a legacy Upgrade of a
 control plane is accepted (raise GRPCError to refuse, as Talos's etcd checks do); ``LEAVE_HOOKS`` are
-a graceful reset's leaveEtcd task (raise TaskFailed to fail it); ``WIPE_HOOKS`` get the volumes a reset wipes.
+a graceful reset's leaveEtcd task (raise TaskFailed to fail it); ``WIPE_HOOKS`` get the volumes a reset wipes;
+``DRAIN_HOOKS`` are the cordonAndDrainNode task of a shutdown (unless forced), a graceful reset and a legacy
+upgrade (simulator.kube.node_drain).
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ UPGRADE_CHECKS: list[Callable[['Machine', Any], Awaitable[None]]] = []
 # (with the set of volume labels wiped: EPHEMERAL holds etcd's data).
 LEAVE_HOOKS: list[Callable[['Machine'], Awaitable[None]]] = []
 WIPE_HOOKS: list[Callable[['Machine', frozenset[str]], Awaitable[None]]] = []
+DRAIN_HOOKS: list[Callable[['Machine'], Awaitable[None]]] = []
 # simulator.readiness registers these: the boot sequence ends (stage running) once every BOOT_WAITS
 # predicate holds; READINESS computes (ready, unmet conditions) for a stage (MachineStatusController).
 BOOT_WAITS: list[Callable[['Machine'], bool]] = []
@@ -56,9 +59,8 @@ READINESS: list[Callable[['Machine', str], tuple[bool, list[dict[str, str]]]]] =
 # Phases (name, tasks) of machined's sequences, as far as a client can observe them.
 _STOP_ALL = [('denyNewServices', ['denyNewServices']), ('stopEverything', ['stopAllServices'])]
 _GRACEFUL_STOP = [('cleanup', ['stopAllPods']), ('dbus', ['stopDBus'])] + _STOP_ALL
-_UPGRADE_BEFORE = [('denyNewServices', ['denyNewServices']), ('drain', ['cordonAndDrainNode']),
-                   ('cleanup', ['stopAllPods']), ('dbus', ['stopDBus']), ('stopServices', ['stopServicesEphemeral']),
-                   ('unmount', ['unmountPodMounts']), ('unmountSystem', ['unmountEphemeralPartition'])]
+_UPGRADE_DRAINED = [('cleanup', ['stopAllPods']), ('dbus', ['stopDBus']), ('stopServices', ['stopServicesEphemeral']),
+                    ('unmount', ['unmountPodMounts']), ('unmountSystem', ['unmountEphemeralPartition'])]
 _UPGRADE_AFTER = [('meta', ['reloadMeta']), ('stopEverything', ['stopAllServices'])]
 _BOOT_UNMET = [{'name': 'services', 'reason': 'waiting on: kubelet'}]
 
@@ -386,7 +388,7 @@ class Lifecycle:
     async def shutdown(self, actor_id: str, force: bool) -> None:
         self.events.publish(events.sequence('shutdown', 'START'), actor_id)
         self.set_stage('shutting down', False, actor_id=actor_id)
-        drain = [] if force else [('drain', ['cordonAndDrainNode'])]
+        drain = [] if force else [self._drain_phase()]
         await self.run_phases([('storeShutdown', ['storeShutdownEmergency'])] + drain + _GRACEFUL_STOP
                               + [('shutdown', ['shutdown'])], actor_id)
         await self.power_cycle(come_back=False)
@@ -398,7 +400,7 @@ class Lifecycle:
         self.set_stage('resetting', False, actor_id=actor_id)
         phases: list[tuple[str, list[Task]]] = []
         if request.graceful:
-            phases += [('drain', ['cordonAndDrainNode']), ('cleanup', ['removeAllPods'])]
+            phases += [self._drain_phase(), ('cleanup', ['removeAllPods'])]
         else:
             phases += [('cleanup', ['stopAllPods'])]
         phases += [('dbus', ['stopDBus'])]
@@ -424,6 +426,12 @@ class Lifecycle:
             self.installed = False  # no bootloader left: the next boot is from the ISO/PXE again
         await self.power_cycle(come_back=request.reboot)
 
+    def _drain_phase(self) -> tuple[str, list[Task]]:
+        async def cordon_and_drain() -> None:
+            for hook in DRAIN_HOOKS:
+                await hook(self.machine)
+        return 'drain', [('cordonAndDrainNode', cordon_and_drain)]
+
     async def _leave_etcd(self) -> None:
         for hook in LEAVE_HOOKS:
             await hook(self.machine)
@@ -439,7 +447,8 @@ class Lifecycle:
             if exit_code:
                 raise TaskFailed('failed to run installer: exit code %d: %s' % (exit_code, lines[-1]))
 
-        before = _GRACEFUL_STOP + [('reboot', ['reboot'])] if stage else _UPGRADE_BEFORE  # staged: early next boot
+        before = _GRACEFUL_STOP + [('reboot', ['reboot'])] if stage else (  # staged: early next boot
+            [('denyNewServices', ['denyNewServices']), self._drain_phase()] + _UPGRADE_DRAINED)
         await self.run_phases(before + [('upgrade', [('upgrade', run_installer)])]
                               + ([] if stage else _UPGRADE_AFTER), actor_id)
         await self.power_cycle()

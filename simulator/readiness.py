@@ -16,13 +16,15 @@ is ready:
 * ``staticPods``: the control plane's static pods are rendered only once the local etcd service is healthy
   (k8s/control_plane_static_pod.go:ControlPlaneStaticPodController.Run @ v1.13.9) and talos-sim runs them
   as soon as they are, so this condition holds;
-* ``nodeReady``: 'node "<hostname>" status is not available yet' while there is no Kubernetes API, 'node
-  "<hostname>" is not ready' while the node's kubelet is not running and healthy.
+* ``nodeReady``: 'node "<hostname>" status is not available yet' while the machine has no Node in the
+  cluster's API (no API, or its kubelet never registered), 'node "<hostname>" is not ready' while the
+  Node's Ready condition is not True (machined reads the NodeStatus its node watch keeps:
+  ``controllers/runtime/machine_status.go`` and ``controllers/k8s/node_status.go @ v1.13.9``).
 
-talos-sim has no Kubernetes layer yet: "the Kubernetes API is up" means some control plane of the
-fleet runs a Running, healthy etcd service (its kube-apiserver would be serving), and a node is Ready
-when, besides, its kubelet runs and is healthy. So a control plane waiting for bootstrap is never
-ready, and a worker is not ready until a control plane's API server is up.
+"The Kubernetes API is up" means some control plane of the fleet runs a Running, healthy etcd service
+(its kube-apiserver would be serving); the Node is the one in the fleet's cluster (simulator.kube.cluster),
+Ready while its kubelet runs and is healthy. So a control plane waiting for bootstrap is never ready, and
+a worker is not ready until a control plane's API server is up.
 
 The boot sequence ends (stage ``running``) once every service started by ``startAllServices`` is up —
 running and healthy, or finished — (v1alpha1_sequencer_tasks.go:StartAllServices, system/service_runner.go:
@@ -37,6 +39,8 @@ import weakref
 from typing import TYPE_CHECKING
 
 from simulator import lifecycle
+from simulator.kube.nodes import ready_status
+from simulator.kube.registry import cluster_of
 from simulator.services import ETCD, KUBELET, services_of
 
 if TYPE_CHECKING:
@@ -86,10 +90,11 @@ def kubernetes_api_up(machine: 'Machine') -> bool:
 
 
 def _node_problem(machine: 'Machine') -> str:
-    if not kubernetes_api_up(machine):
+    cluster = cluster_of(machine)
+    node = cluster.node_of(machine) if cluster is not None and kubernetes_api_up(machine) else None
+    if node is None:
         return 'node "%s" status is not available yet' % machine.hostname
-    kubelet = dict(services_of(machine).resource_specs()).get(KUBELET)
-    if kubelet is None or not kubelet['healthy']:
+    if ready_status(node) != 'True':
         return 'node "%s" is not ready' % machine.hostname
     return ''
 

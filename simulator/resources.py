@@ -11,6 +11,7 @@ from simulator import goyaml
 from ansible_collections.talos.linux.plugins.module_utils._api.resource.definitions.v1alpha1 import v1alpha1_pb2
 
 from simulator.api import cluster_pb2, common_pb2, config_pb2, meta_pb2, network_pb2, resource_pb2, runtime_pb2
+from simulator.kube import nodename
 from simulator.lifecycle import lifecycle_of
 from simulator.readiness import readiness
 from simulator.services import services_of
@@ -127,6 +128,7 @@ TYPES = (
     ResourceType('Members.cluster.talos.dev', 'Member', 'cluster', (),
                  (('Hostname', '{.hostname}'), ('Machine Type', '{.machineType}'), ('OS', '{.operatingSystem}'),
                   ('Addresses', '{.addresses}'))),
+    ResourceType(nodename.NODENAME_TYPE, 'Nodename', 'k8s', (), (('Nodename', '{.nodename}'),)),
 )
 DEFINITIONS = {t.id: t for t in TYPES}
 
@@ -237,6 +239,14 @@ def _services(machine: 'Machine', created: float) -> list[Resource]:
             for service_id, spec in services_of(machine).resource_specs()]
 
 
+def _nodename(machine: 'Machine', created: float) -> Resource:
+    """k8s.NodenameController: the node name from the hostname; hostnameVersion is the HostnameStatus resource's
+    version, which stays 1 here (the hostname never changes within a boot)."""
+    name = nodename.from_hostname(machine.hostname)
+    return Resource('k8s', nodename.NODENAME_TYPE, nodename.NODENAME_ID, nodename.nodename_spec(name, '1'),
+                    nodename.nodename_proto(name, '1'), 'k8s.NodenameController', created=created)
+
+
 def machine_resources(machine: 'Machine') -> list[Resource]:
     """Everything the machine serves through COSI right now."""
     booted = machine.booted_at
@@ -271,6 +281,7 @@ def machine_resources(machine: 'Machine') -> list[Resource]:
     out += _services(machine, booted)
     if machine.configured:
         out += _members(machine, booted)
+        out.append(_nodename(machine, booted))
     # v1alpha1: the running config; persistent: the one on disk (differs after a staged or try apply)
     for id_, text in (('persistent', machine.persistent_yaml), ('v1alpha1', machine.config_yaml)):
         if text is not None:

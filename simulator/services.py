@@ -253,6 +253,7 @@ class ServiceTable:
             return
         if service_id == ETCD:
             await self.etcd.stop()
+            self._etcd_health = (0.0, Health())  # a restarted member is unknown until probed again
         else:
             self.services[service_id].stop()
         self._publish(service_id)

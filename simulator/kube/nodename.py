@@ -1,0 +1,49 @@
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A machine's Kubernetes node name, and Talos's Nodename resource that carries it.
+
+``internal/app/machined/pkg/controllers/k8s/internal/nodename/nodename.go:FromHostname @ v1.13.9``: letters
+are lowercased, digits, '-' and '.' kept, '_' becomes '-', anything else dropped, then leading and
+trailing '-'/'.' trimmed. The resource (``pkg/machinery/resources/k8s/nodename.go @ v1.13.9``, written by
+``controllers/k8s/nodename.go:NodenameController``): namespace k8s, type Nodenames.kubernetes.talos.dev,
+ID ``nodename``, spec {nodename, hostnameVersion, skipNodeRegistration}, protobuf fields 1, 2, 3.
+"""
+
+from __future__ import annotations
+
+import string
+
+NODENAME_TYPE = 'Nodenames.kubernetes.talos.dev'
+NODENAME_ID = 'nodename'
+_MAP = dict({ch: ch for ch in string.ascii_lowercase + string.digits + '-.'},
+            **{ch: ch.lower() for ch in string.ascii_uppercase}, _='-')
+
+
+def from_hostname(hostname: str) -> str:
+    """ASCII only, as Go's rune mapping: other letters are dropped, not lowercased."""
+    return ''.join(_MAP.get(ch, '') for ch in hostname).strip('-.')
+
+
+def _varint(number: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, number = number & 0x7F, number >> 7
+        out.append(byte | (0x80 if number else 0))
+        if not number:
+            return bytes(out)
+
+
+def _string_field(number: int, text: str) -> bytes:
+    data = text.encode('utf-8')
+    return (_varint(number << 3 | 2) + _varint(len(data)) + data) if data else b''
+
+
+def nodename_proto(nodename: str, hostname_version: str, skip_registration: bool = False) -> bytes:
+    """NodenameSpec on the wire (the collection's generated code has no k8s definitions; the message is three
+    plain fields)."""
+    flag = (_varint(3 << 3) + b'\x01') if skip_registration else b''
+    return _string_field(1, nodename) + _string_field(2, hostname_version) + flag
+
+
+def nodename_spec(nodename: str, hostname_version: str, skip_registration: bool = False) -> dict:
+    return {'nodename': nodename, 'hostnameVersion': hostname_version, 'skipNodeRegistration': skip_registration}
