@@ -54,6 +54,21 @@ def wait_for(predicate, timeout: float = 30.0, what: str = 'condition'):
         time.sleep(0.2)
 
 
+def wait_value(fetch, accept, timeout: float = 30.0, what: str = 'condition'):
+    """``fetch()`` again until ``accept`` takes what it returns; that value."""
+    found = []
+
+    def accepted() -> bool:
+        found[:] = [fetch()]
+        return bool(accept(found[0]))
+    wait_for(accepted, timeout, what)
+    return found[0]
+
+
+def pods_ready(pods: list, count: int) -> bool:
+    return len(pods) == count and all(pod_ready(p) == 'True' for p in pods)
+
+
 @pytest.fixture(scope='module')
 def fleet(tmp_path_factory):
     state_dir = str(tmp_path_factory.mktemp('kube'))
@@ -173,8 +188,8 @@ def test_system_pods_run(kube):
     def pods() -> dict:
         rows = [line.split() for line in kubectl('get', 'pods', '-A', '-o', 'wide').stdout.splitlines()[1:]]
         return {row[1]: row for row in rows}
-    listed = wait_for(lambda: (lambda p: p if len(p) == 11 and all(r[3] == 'Running' for r in p.values()) else None)(
-        pods()), 20, 'eleven Running system pods')
+    listed = wait_value(pods, lambda p: len(p) == 11 and all(r[3] == 'Running' for r in p.values()), 20,
+                        'eleven Running system pods')
     for component in ('kube-apiserver', 'kube-controller-manager', 'kube-scheduler'):
         assert listed['%s-talos-cp-1' % component][:4] == ['kube-system', '%s-talos-cp-1' % component, '1/1',
                                                            'Running']
@@ -243,8 +258,7 @@ def test_drain_is_held_back_by_the_budget_then_moves_the_pods(fleet, kube):
     output = drain.stdout + drain.stderr
     assert "Cannot evict pod as it would violate the pod's disruption budget." in output
     assert 'node/talos-worker-1 drained' in output
-    pods = wait_for(lambda: (lambda p: p if len(p) == 3 and all(pod_ready(x) == 'True' for x in p) else None)(
-        web_pods(core)), 20, 'three ready replicas again')
+    pods = wait_value(lambda: web_pods(core), lambda p: pods_ready(p, 3), 20, 'three ready replicas again')
     assert {p.spec.node_name for p in pods} == {'talos-worker-2'}
     assert all(p.metadata.owner_references[0].kind == 'ReplicaSet' and p.metadata.owner_references[0].controller
                for p in pods)
@@ -256,8 +270,7 @@ def test_deleting_a_pod_brings_a_replacement(kube):
     _kubectl, core, _apps, _policy = kube
     victim = web_pods(core)[0].metadata.name
     core.delete_namespaced_pod(victim, 'default')
-    pods = wait_for(lambda: (lambda p: p if len(p) == 3 and all(pod_ready(x) == 'True' for x in p) else None)(
-        web_pods(core)), 20, 'the replacement ready')
+    pods = wait_value(lambda: web_pods(core), lambda p: pods_ready(p, 3), 20, 'the replacement ready')
     assert victim not in [p.metadata.name for p in pods]
     with pytest.raises(ApiException) as info:
         core.read_namespaced_pod(victim, 'default')
@@ -268,8 +281,8 @@ def test_stopped_kubelet_makes_the_node_not_ready(fleet, kube):
     _kubectl, core, _apps, _policy = kube
     fleet.ctl('stop-service', 'talos-worker-2', 'kubelet')
     try:
-        node = wait_for(lambda: (lambda n: n if ready_status(n) == 'Unknown' else None)(
-            core.read_node('talos-worker-2')), 10, 'Ready Unknown')
+        node = wait_value(lambda: core.read_node('talos-worker-2'), lambda n: ready_status(n) == 'Unknown', 10,
+                          'Ready Unknown')
         ready = next(c for c in node.status.conditions if c.type == 'Ready')
         assert (ready.reason, ready.message) == ('NodeStatusUnknown', 'Kubelet stopped posting node status.')
         assert ('node.kubernetes.io/unreachable', 'NoExecute') in [(t.key, t.effect) for t in node.spec.taints]
@@ -332,18 +345,17 @@ def test_shutdown_cordons_and_drains_and_boot_uncordons(fleet, kube):
     worker = fleet.address('talos-worker-2')
     violations = len(fleet.ctl('kube-violations')['violations'])
     rpc(worker, fleet.tls(), MachineService.Shutdown, machine_pb2.ShutdownRequest())
-    node = wait_for(lambda: (lambda n: n if n.spec.unschedulable else None)(core.read_node('talos-worker-2')), 10,
-                    'cordoned')
+    node = wait_value(lambda: core.read_node('talos-worker-2'), lambda n: n.spec.unschedulable, 10, 'cordoned')
     assert node.metadata.annotations['talos.dev/cordoned'] == 'true'
-    pods = wait_for(lambda: (lambda p: p if len(p) == 3 and all(
-        x.spec.node_name == 'talos-worker-1' and pod_ready(x) == 'True' for x in p) else None)(web_pods(core)),
-        60, 'replicas moved to talos-worker-1')
+    pods = wait_value(lambda: web_pods(core),
+                      lambda p: pods_ready(p, 3) and {x.spec.node_name for x in p} == {'talos-worker-1'}, 60,
+                      'replicas moved to talos-worker-1')
     assert len(pods) == 3
     wait_for(lambda: next(m['state'] for m in fleet.ctl('status')['machines'] if m['name'] == 'talos-worker-2')
              == 'stopped', 30, 'powered off')
     fleet.ctl('start', 'talos-worker-2')
-    node = wait_for(lambda: (lambda n: n if not n.spec.unschedulable else None)(core.read_node('talos-worker-2')), 20,
-                    'uncordoned at boot')
+    node = wait_value(lambda: core.read_node('talos-worker-2'), lambda n: not n.spec.unschedulable, 20,
+                      'uncordoned at boot')
     assert 'talos.dev/cordoned' not in node.metadata.annotations
     assert len(fleet.ctl('kube-violations')['violations']) == violations, 'the drain kept to the budget'
 
@@ -360,4 +372,3 @@ def test_start_delay_is_configurable(fleet, kube):
         wait_for(lambda: pod_ready(core.read_namespaced_pod(pending[0].metadata.name, 'default')) == 'True', 10)
     finally:
         fleet.ctl('kube-start-delay', '0.3')
-

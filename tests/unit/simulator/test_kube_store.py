@@ -208,7 +208,7 @@ def test_listeners_see_every_change_in_order_even_the_ones_they_make():
 
 async def _drain(watch, count: int) -> list[tuple[str, str]]:
     got = []
-    for _ in range(count):
+    for _index in range(count):
         kind, obj = await asyncio.wait_for(watch.__anext__(), 1)
         got.append((kind, obj['metadata']['name']))
     return got
