@@ -77,12 +77,43 @@ echo "   again, on the bootstrapped cluster (changes nothing):"
 play cluster_bootstrap
 
 echo
-echo "== 2. rolling upgrade to v1.14.1 (playbooks/rolling_upgrade.yml): control planes one by one, workers by two"
-play rolling_upgrade -e talos_rolling_upgrade_version=v1.14.1 \
-  -e talos_rolling_upgrade_worker_batch=2
+echo "== 2. a workload on the cluster's Kubernetes API: Deployment web (2 replicas) + PodDisruptionBudget minAvailable 1"
+python - "$cluster/kubeconfig" <<'PY'
+import sys, time
+from kubernetes import client, config
+api = config.new_client_from_config(config_file=sys.argv[1])
+labels = {'app': 'web'}
+client.AppsV1Api(api).create_namespaced_deployment('default', {
+    'metadata': {'name': 'web'},
+    'spec': {'replicas': 2, 'selector': {'matchLabels': labels},
+             'template': {'metadata': {'labels': labels}, 'spec': {'containers': [{'name': 'web', 'image': 'nginx:1.27'}]}}}})
+client.PolicyV1Api(api).create_namespaced_pod_disruption_budget('default', {
+    'metadata': {'name': 'web'}, 'spec': {'minAvailable': 1, 'selector': {'matchLabels': labels}}})
+for _ in range(50):
+    pods = client.CoreV1Api(api).list_namespaced_pod('default', label_selector='app=web').items
+    if len(pods) == 2 and all(p.status.phase == 'Running' for p in pods):
+        break
+    time.sleep(0.2)
+for pod in pods:
+    print('    %s on %s: %s' % (pod.metadata.name, pod.spec.node_name, pod.status.phase))
+PY
 
 echo
-echo "== 3. config enforcement (playbooks/config_enforce.yml) after someone changed worker-1 by hand"
+echo "== 3. rolling upgrade to v1.14.1 (playbooks/rolling_upgrade.yml): one node at a time, each cordoned and"
+echo "      drained before its reboot (the budget keeps one web pod running), uncordoned after the health gate"
+play rolling_upgrade -e talos_rolling_upgrade_version=v1.14.1
+python - "$cluster/kubeconfig" <<'PY'
+import sys
+from kubernetes import client, config
+api = config.new_client_from_config(config_file=sys.argv[1])
+for pod in client.CoreV1Api(api).list_namespaced_pod('default', label_selector='app=web').items:
+    print('    now %s on %s: %s' % (pod.metadata.name, pod.spec.node_name, pod.status.phase))
+PY
+echo "    budget violations talos-sim recorded during the rollout: $(python -m simulator ctl --state-dir "$state" kube-violations \
+  | python -c 'import json, sys; print(len(json.load(sys.stdin)["violations"]))')"
+
+echo
+echo "== 4. config enforcement (playbooks/config_enforce.yml) after someone changed worker-1 by hand"
 cat > "$state/drift.yml" <<YAML
 - name: Drift
   hosts: localhost

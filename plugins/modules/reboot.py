@@ -15,6 +15,8 @@ description:
   - While waiting, the node's events are followed; when O(wait_timeout) passes, the error says what the node was
     last seen doing.
   - On a control plane, refuses to reboot when etcd would lose quorum with this node down, unless O(force).
+  - With O(drain), the Kubernetes node is cordoned and drained first, and uncordoned once it is back and Ready
+    (see O(uncordon)), as C(talosctl reboot --drain) does.
   - The reboot request is sent once and never retried.
 author:
   - Talos Linux Ansible collection contributors (@talos-linux)
@@ -22,6 +24,8 @@ extends_documentation_fragment:
   - talos.linux.connection
   - talos.linux.attributes
   - talos.linux.attributes.actiongroup_talos
+  - talos.linux.drain
+  - talos.linux.drain.uncordon
 options:
   node:
     description:
@@ -49,10 +53,17 @@ options:
       - Reboot a control plane even when etcd would lose quorum while it is down.
     type: bool
     default: false
+  drain:
+    description:
+      - Cordon the Kubernetes node and evict its pods before the reboot (C(talosctl reboot --drain)).
+      - Unset, talosctl's default for a reboot applies - no drain. C(drain.enabled) reports the value used.
+    type: bool
+    version_added: 0.1.0
 attributes:
   check_mode:
     support: full
-    details: Checks the etcd quorum of a control plane, reboots nothing and reports a change.
+    details: Checks the etcd quorum of a control plane, lists the pods a drain would evict (C(drain.evicted)),
+      cordons and reboots nothing, and reports a change.
   diff_mode:
     support: none
   idempotent:
@@ -67,6 +78,12 @@ EXAMPLES = r'''
 - name: Reboot a worker and wait for it
   talos.linux.reboot:
     node: 10.5.0.7
+
+- name: Drain the node first, uncordon it once it is back and Ready
+  talos.linux.reboot:
+    node: 10.5.0.7
+    drain: true
+    drain_timeout: 600
 
 - name: Power-cycle without waiting
   talos.linux.reboot:
@@ -115,22 +132,44 @@ quorum:
   description: The etcd quorum verdict of a control plane (C(safe), C(message), C(members), ...); V(null) otherwise.
   returned: always
   type: dict
+drain:
+  description:
+    - What the drain did (in check mode - would do). C(enabled) is the effective O(drain); the other keys are there
+      when it ran - C(node_name) (the Kubernetes node), C(cordoned) (whether it is cordoned now), C(already_cordoned)
+      (it was before the task), C(evicted) (C(namespace/name) of each pod evicted and gone, in check mode those
+      that would be), C(skipped) (C(pod) and C(reason) of each pod left alone), C(unmanaged) (evicted pods no
+      controller recreates), C(uncordoned), C(duration) (seconds the evictions took) and C(note).
+    - Also returned when the task fails after the drain began.
+  returned: always
+  type: dict
+  sample:
+    enabled: true
+    node_name: worker-1
+    cordoned: false
+    already_cordoned: false
+    evicted: [default/web-7d4b9c8f6-x2x7q]
+    skipped: [{pod: kube-system/kube-proxy-8cvxz, reason: DaemonSet-managed}]
+    unmanaged: []
+    uncordoned: true
+    duration: 3.2
+    note: ""
 '''
 
 from ansible_collections.talos.linux.plugins.module_utils.frontend.module import TalosModule
 from ansible_collections.talos.linux.plugins.module_utils.lifecycle.disruptive import disruptive_options, run_disruptive
+from ansible_collections.talos.linux.plugins.module_utils.lifecycle.drain_step import drain_options
 from ansible_collections.talos.linux.plugins.module_utils.lifecycle.reboot import reboot
 
 
 @TalosModule.entry_point(
-    argument_spec=dict(disruptive_options(),
+    argument_spec=dict(disruptive_options(), **drain_options(uncordon=True),
                        mode={'type': 'str', 'choices': ['default', 'powercycle', 'force'], 'default': 'default'}),
     supports_check_mode=True,
 )
 def main(talos: TalosModule) -> None:
     params = talos.params
-    run_disruptive(talos, 'reboot', lambda client, node, settings: reboot(
-        client, node, params['mode'], params['wait'], params['wait_timeout']))
+    run_disruptive(talos, 'reboot', lambda client, node, settings, deadline: reboot(
+        client, node, params['mode'], params['wait'], deadline), drains='reboot')
 
 
 if __name__ == '__main__':

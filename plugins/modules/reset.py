@@ -16,6 +16,8 @@ description:
     answers in maintenance mode (or configured with a new boot ID, when its configuration survived), or until it
     no longer answers when it powers off.
   - On a control plane, refuses when etcd would lose quorum without this node, unless O(force).
+  - Talos cordons and drains the Kubernetes node itself during a graceful reset (O(graceful)). With O(drain) the
+    module drains it first from the controller, with the budget and pod rules of M(talos.linux.drain).
   - The request is sent once and never retried.
 author:
   - Talos Linux Ansible collection contributors (@talos-linux)
@@ -23,6 +25,7 @@ extends_documentation_fragment:
   - talos.linux.connection
   - talos.linux.attributes
   - talos.linux.attributes.actiongroup_talos
+  - talos.linux.drain
 options:
   node:
     description:
@@ -74,10 +77,21 @@ options:
       - Reset a control plane even when etcd would lose quorum without it.
     type: bool
     default: false
+  drain:
+    description:
+      - Cordon the Kubernetes node and evict its pods from the controller before the reset, failing the task (and
+        leaving the node untouched but cordoned) when a pod cannot be evicted within O(drain_timeout).
+      - Unset, talosctl's default for a reset applies - no drain from the client, since Talos drains the node
+        itself when O(graceful). C(drain.enabled) reports the value used.
+      - The node is not uncordoned afterwards; one that comes back configured (O(reboot) with its C(STATE) volume
+        kept) stays cordoned until M(talos.linux.drain) uncordons it (O(talos.linux.drain#module:state=uncordoned)).
+    type: bool
+    version_added: 0.1.0
 attributes:
   check_mode:
     support: full
-    details: Checks the etcd quorum of a control plane, wipes nothing and reports a change.
+    details: Checks the etcd quorum of a control plane, lists the pods a drain would evict (C(drain.evicted)),
+      cordons and wipes nothing, and reports a change.
   diff_mode:
     support: none
   idempotent:
@@ -125,17 +139,40 @@ quorum:
   description: The etcd quorum verdict of a control plane; V(null) otherwise.
   returned: always
   type: dict
+drain:
+  description:
+    - What the drain did (in check mode - would do). C(enabled) is the effective O(drain); the other keys are there
+      when it ran - C(node_name) (the Kubernetes node), C(cordoned) (whether it is cordoned now), C(already_cordoned)
+      (it was before the task), C(evicted) (C(namespace/name) of each pod evicted and gone, in check mode those
+      that would be), C(skipped) (C(pod) and C(reason) of each pod left alone), C(unmanaged) (evicted pods no
+      controller recreates), C(uncordoned), C(duration) (seconds the evictions took) and C(note).
+    - Also returned when the task fails after the drain began.
+  returned: always
+  type: dict
+  sample:
+    enabled: true
+    node_name: worker-1
+    cordoned: false
+    already_cordoned: false
+    evicted: [default/web-7d4b9c8f6-x2x7q]
+    skipped: [{pod: kube-system/kube-proxy-8cvxz, reason: DaemonSet-managed}]
+    unmanaged: []
+    uncordoned: true
+    duration: 3.2
+    note: ""
 '''
 
 from ansible_collections.talos.linux.plugins.module_utils.client.client import TalosClient
 from ansible_collections.talos.linux.plugins.module_utils.frontend.module import TalosModule
 from ansible_collections.talos.linux.plugins.module_utils.lifecycle.disruptive import disruptive_options, run_disruptive
+from ansible_collections.talos.linux.plugins.module_utils.lifecycle.drain_step import drain_options
 from ansible_collections.talos.linux.plugins.module_utils.lifecycle.reset import WIPE_MODES, maintenance_settings, reset
 
 
 @TalosModule.entry_point(
     argument_spec=dict(
         disruptive_options(),
+        **drain_options(uncordon=False),
         graceful={'type': 'bool', 'default': True},
         reboot={'type': 'bool', 'default': False},
         wipe_mode={'type': 'str', 'choices': list(WIPE_MODES), 'default': 'all'},
@@ -147,14 +184,14 @@ from ansible_collections.talos.linux.plugins.module_utils.lifecycle.reset import
 def main(talos: TalosModule) -> None:
     params = talos.params
 
-    async def wipe(client, node, settings):
+    async def wipe(client, node, settings, deadline):
         async with TalosClient(maintenance_settings(settings, node)) as maintenance:
             return await reset(
                 client, maintenance, node, graceful=params['graceful'], reboot=params['reboot'],
                 wipe_mode=params['wipe_mode'], labels=params['system_labels_to_wipe'],
-                user_disks=params['user_disks_to_wipe'], wait=params['wait'], timeout=params['wait_timeout'])
+                user_disks=params['user_disks_to_wipe'], wait=params['wait'], deadline=deadline)
 
-    run_disruptive(talos, 'reset', wipe)
+    run_disruptive(talos, 'reset', wipe, drains='reset')
 
 
 if __name__ == '__main__':

@@ -95,8 +95,8 @@ from ansible_collections.talos.linux.plugins.module_utils.lifecycle.reboot impor
 def main(talos: TalosModule) -> None:
     params = talos.params
 
-    async def roll_back(client, node, _settings):
-        outcome = await rollback(client, node, params['wait'], params['wait_timeout'])
+    async def roll_back(client, node, _settings, deadline):
+        outcome = await rollback(client, node, params['wait'], deadline)
         return {'old_version': outcome['version_before'], 'new_version': outcome.get('version'),
                 'boot_id': outcome.get('boot_id'), 'duration': outcome['duration']}
 

@@ -20,6 +20,9 @@ description:
     the node.
   - On a control plane, refuses when etcd would lose quorum with this node down (see M(talos.linux.etcd_info)),
     unless O(force).
+  - Like C(talosctl upgrade), the LifecycleService path cordons and drains the Kubernetes node after the install and
+    before the reboot, and uncordons it once it is back and Ready (see O(drain)). The legacy API drains on the
+    node's side.
   - Nothing is retried; a request that may have reached the node is never sent twice.
 author:
   - Talos Linux Ansible collection contributors (@talos-linux)
@@ -27,6 +30,8 @@ extends_documentation_fragment:
   - talos.linux.connection
   - talos.linux.attributes
   - talos.linux.attributes.actiongroup_talos
+  - talos.linux.drain
+  - talos.linux.drain.uncordon
 options:
   node:
     description:
@@ -82,21 +87,30 @@ options:
     default: true
   wait_timeout:
     description:
-      - Seconds to wait for the image pull and installer, and then again for the node to come back.
+      - Seconds to wait for the image pull and installer, and then again for the node to come back (and, to
+        uncordon it, be Ready in Kubernetes).
     type: float
     default: 900
+  drain:
+    description:
+      - Cordon the Kubernetes node and evict its pods before the reboot into the new release.
+      - Unset, talosctl's default applies - V(true) on the LifecycleService path (Talos 1.13 and newer), V(false)
+        on the legacy path, where Talos cordons and drains the node itself. C(drain.enabled) reports the value used.
+      - A drain that does not finish within O(drain_timeout) fails the task before the reboot; the new release is
+        installed but not running, and the node stays cordoned.
+    type: bool
+    version_added: 0.1.0
 attributes:
   check_mode:
     support: full
-    details: Reads the node's version and schematic and checks the etcd quorum; reports what would be done.
+    details: Reads the node's version and schematic, checks the etcd quorum and lists the pods a drain would evict
+      (C(drain.evicted)); reports what would be done.
   diff_mode:
     support: none
   idempotent:
     support: full
 notes:
   - Needs the role C(os:admin).
-  - Kubernetes nodes are not cordoned or drained by this module (talosctl does it with C(--drain)); the legacy
-    API drains on the node's side.
 '''
 
 EXAMPLES = r'''
@@ -109,6 +123,13 @@ EXAMPLES = r'''
   talos.linux.upgrade:
     node: 10.5.0.7
     version: v1.14.1
+
+- name: Upgrade a node running pods with emptyDir scratch space, with more time for slow budgets
+  talos.linux.upgrade:
+    node: 10.5.0.7
+    version: v1.14.1
+    delete_emptydir_data: true
+    drain_timeout: 900
 
 - name: Rolling upgrade, one control plane at a time
   talos.linux.upgrade:
@@ -178,6 +199,28 @@ quorum:
   description: The etcd quorum verdict of a control plane; V(null) otherwise.
   returned: always
   type: dict
+drain:
+  description:
+    - What the drain did (in check mode - would do). C(enabled) is the effective O(drain) (V(false)
+      when nothing was to be upgraded); the other keys are there
+      when it ran - C(node_name) (the Kubernetes node), C(cordoned) (whether it is cordoned now), C(already_cordoned)
+      (it was before the task), C(evicted) (C(namespace/name) of each pod evicted and gone, in check mode those
+      that would be), C(skipped) (C(pod) and C(reason) of each pod left alone), C(unmanaged) (evicted pods no
+      controller recreates), C(uncordoned), C(duration) (seconds the evictions took) and C(note).
+    - Also returned when the task fails after the drain began.
+  returned: always
+  type: dict
+  sample:
+    enabled: true
+    node_name: worker-1
+    cordoned: false
+    already_cordoned: false
+    evicted: [default/web-7d4b9c8f6-x2x7q]
+    skipped: [{pod: kube-system/kube-proxy-8cvxz, reason: DaemonSet-managed}]
+    unmanaged: []
+    uncordoned: true
+    duration: 3.2
+    note: ""
 msg:
   description: What happened.
   returned: always
@@ -185,6 +228,7 @@ msg:
 '''
 
 from ansible_collections.talos.linux.plugins.module_utils.frontend.module import TalosModule
+from ansible_collections.talos.linux.plugins.module_utils.lifecycle.drain_step import DrainStep, drain_options
 from ansible_collections.talos.linux.plugins.module_utils.lifecycle.upgrade import upgrade
 
 
@@ -200,6 +244,7 @@ from ansible_collections.talos.linux.plugins.module_utils.lifecycle.upgrade impo
         'force': {'type': 'bool', 'default': False},
         'wait': {'type': 'bool', 'default': True},
         'wait_timeout': {'type': 'float', 'default': 900.0},
+        **drain_options(uncordon=True),
     },
     required_one_of=[('image', 'version')],
     supports_check_mode=True,
@@ -211,10 +256,11 @@ def main(talos: TalosModule) -> None:
     address = settings.node_label(node)
 
     async def work(client):
-        return await upgrade(client, node, image=params['image'], version=params['version'], api=params['api'],
-                             reboot_mode=params['reboot_mode'], stage=params['stage'], preserve=params['preserve'],
-                             force=params['force'], wait=params['wait'], timeout=params['wait_timeout'],
-                             check_mode=talos.module.check_mode)
+        async with DrainStep(params, 'upgrade', client, node) as drain:
+            return await upgrade(client, node, image=params['image'], version=params['version'], api=params['api'],
+                                 reboot_mode=params['reboot_mode'], stage=params['stage'],
+                                 preserve=params['preserve'], force=params['force'], wait=params['wait'],
+                                 timeout=params['wait_timeout'], check_mode=talos.module.check_mode, drain=drain)
 
     # A failure after the upgrade started carries its partial result (changed: whether anything ran).
     talos.module.exit_json(node=address, **talos.run(settings, work, node=address))

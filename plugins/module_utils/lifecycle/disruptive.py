@@ -2,8 +2,10 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The shape shared by modules that take one node down (reboot, shutdown, reset, rollback).
 
-Guard etcd quorum on a control plane (``force`` overrides), then act unless in check mode; such an
-action always changes the machine, so ``changed`` is always true. Private module: free to change.
+Guard etcd quorum on a control plane (``force`` overrides), drain the Kubernetes node when asked
+(check mode: list what would be evicted), then act unless in check mode, and uncordon the node once
+it is back; such an action always changes the machine, so ``changed`` is always true. The action
+gets the operation's one deadline, which the uncordon shares. Private module: free to change.
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ from typing import Any, Awaitable, Callable
 
 from ansible_collections.talos.linux.plugins.module_utils.client.client import TalosClient
 from ansible_collections.talos.linux.plugins.module_utils.client.connection import ConnectionSettings
+from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
+from ansible_collections.talos.linux.plugins.module_utils.client.wait import Deadline
 from ansible_collections.talos.linux.plugins.module_utils.frontend.module import TalosModule
+from ansible_collections.talos.linux.plugins.module_utils.lifecycle.drain_step import DrainStep
 from ansible_collections.talos.linux.plugins.module_utils.lifecycle.quorum_guard import guard_quorum
 
 
@@ -26,19 +31,33 @@ def disruptive_options(wait_timeout: float = 600.0) -> dict[str, dict[str, Any]]
     }
 
 
-Action = Callable[[TalosClient, 'str | None', ConnectionSettings], Awaitable[dict[str, Any]]]
+Action = Callable[[TalosClient, 'str | None', ConnectionSettings, Deadline], Awaitable[dict[str, Any]]]
 
 
-def run_disruptive(talos: TalosModule, verb: str, action: Action) -> None:
-    """Guard, act (``action(client, node, settings)`` returns the result fields), exit."""
+def run_disruptive(talos: TalosModule, verb: str, action: Action, drains: str | None = None) -> None:
+    """Guard, drain, act (``action(client, node, settings, deadline)`` returns the result fields), uncordon, exit.
+
+    ``drains`` names the operation whose drain options the module takes (see drain_step), None for none."""
     params = talos.params
     node = params['node']
     settings = talos.connection_settings([node] if node else None)
 
     async def work(client: TalosClient) -> dict[str, Any]:
         result = {'quorum': await guard_quorum(client, node, verb, params['force'])}
-        if not talos.module.check_mode:
-            result.update(await action(client, node, settings))
+        async with DrainStep(params, drains, client, node) as step:
+            step.decide()  # never for an operation without drain options
+            try:
+                await step.before(talos.module.check_mode)
+                if not talos.module.check_mode:
+                    deadline = Deadline(params['wait_timeout'])
+                    result.update(await action(client, node, settings, deadline))
+                    await step.after(params['wait'], deadline)
+            except TalosError as exc:
+                if drains is not None:
+                    step.attach(exc)
+                raise
+        if drains is not None:
+            result['drain'] = step.result()
         return result
 
     result = talos.run(settings, work)

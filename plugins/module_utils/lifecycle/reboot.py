@@ -92,11 +92,11 @@ async def reboot_and_wait(client: Any, node: Optional[str], action: Callable[[],
     return result
 
 
-async def reboot(client: Any, node: Optional[str], mode: str, wait: bool, timeout: float) -> dict[str, Any]:
-    return await reboot_and_wait(client, node, lambda: client.reboot(node, mode.upper()), wait, Deadline(timeout))
+async def reboot(client: Any, node: Optional[str], mode: str, wait: bool, deadline: Deadline) -> dict[str, Any]:
+    return await reboot_and_wait(client, node, lambda: client.reboot(node, mode.upper()), wait, deadline)
 
 
-async def rollback(client: Any, node: Optional[str], wait: bool, timeout: float) -> dict[str, Any]:
+async def rollback(client: Any, node: Optional[str], wait: bool, deadline: Deadline) -> dict[str, Any]:
     async def action() -> None:
         await client.rollback(node)  # Talos gives no actor ID for a rollback
-    return await reboot_and_wait(client, node, action, wait, Deadline(timeout))
+    return await reboot_and_wait(client, node, action, wait, deadline)

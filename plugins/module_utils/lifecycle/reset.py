@@ -42,10 +42,9 @@ class BackAfterReset:
 
 async def reset(client: Any, maintenance_client: Any, node: Optional[str], *, graceful: bool, reboot: bool,
                 wipe_mode: str, labels: list[str], user_disks: list[str], wait: bool,
-                timeout: float) -> dict[str, Any]:
+                deadline: Deadline) -> dict[str, Any]:
     before = await observe(client, node)
     started = time.monotonic()
-    deadline = Deadline(timeout)
     result: dict[str, Any] = {'boot_id_before': before.boot_id}
 
     async def look() -> Observation:
@@ -55,7 +54,7 @@ async def reset(client: Any, maintenance_client: Any, node: Optional[str], *, gr
         in_maintenance = await observe(maintenance_client, None)
         return in_maintenance if in_maintenance.reachable else current
 
-    watcher = EventWatcher(client, node, timeout + STREAM_MARGIN)
+    watcher = EventWatcher(client, node, deadline.remaining() + STREAM_MARGIN)
     if wait:
         await watcher.start()
     try:

@@ -21,11 +21,10 @@ def gone(observation: Any) -> bool:
     return not observation.reachable
 
 
-async def shutdown(client: Any, node: Optional[str], force: bool, wait: bool, timeout: float) -> dict[str, Any]:
+async def shutdown(client: Any, node: Optional[str], force: bool, wait: bool, deadline: Deadline) -> dict[str, Any]:
     started = time.monotonic()
-    deadline = Deadline(timeout)
     result: dict[str, Any] = {}
-    watcher = EventWatcher(client, node, timeout + STREAM_MARGIN)
+    watcher = EventWatcher(client, node, deadline.remaining() + STREAM_MARGIN)
     if wait:
         await watcher.start()
     try:

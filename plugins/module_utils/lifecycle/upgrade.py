@@ -8,6 +8,10 @@ non-zero exit code is a failure) and is then rebooted (MachineService.Reboot). O
 legacy MachineService.Upgrade, which pulls, installs and reboots on the node's side. A node
 already running the target version (and the image's schematic, when it names one) is left alone.
 
+The Kubernetes node is drained as talosctl does (see drain_step): by default on the
+LifecycleService path, after the install and before the reboot, and uncordoned once the node is
+back and Ready; the legacy path is drained by Talos itself unless ``drain`` asks for it.
+
 Private module: free to change between releases.
 """
 
@@ -20,6 +24,7 @@ from ansible_collections.talos.linux.plugins.module_utils.client.errors import T
 from ansible_collections.talos.linux.plugins.module_utils.client.events import SequenceLocked
 from ansible_collections.talos.linux.plugins.module_utils.client.version import has_lifecycle_service, parse_version
 from ansible_collections.talos.linux.plugins.module_utils.client.wait import Deadline
+from ansible_collections.talos.linux.plugins.module_utils.lifecycle.drain_step import DrainStep
 from ansible_collections.talos.linux.plugins.module_utils.lifecycle.installer_image import (ghcr_published, image_for,
                                                                                             parse_image)
 from ansible_collections.talos.linux.plugins.module_utils.lifecycle.quorum_guard import guard_quorum, machine_type
@@ -106,7 +111,7 @@ async def _install(client: Any, node: Optional[str], image: str, timeout: float,
 
 async def upgrade(client: Any, node: Optional[str], *, image: Optional[str], version: Optional[str], api: str,
                   reboot_mode: str, stage: bool, preserve: bool, force: bool, wait: bool, timeout: float,
-                  check_mode: bool) -> dict[str, Any]:
+                  check_mode: bool, drain: DrainStep) -> dict[str, Any]:
     started = time.monotonic()
     info = await client.version(node)
     current, platform = info['tag'], (info.get('platform') or {}).get('name')
@@ -115,7 +120,7 @@ async def upgrade(client: Any, node: Optional[str], *, image: Optional[str], ver
     result: dict[str, Any] = {
         'changed': False, 'old_version': current, 'new_version': current, 'target_version': target_version,
         'image': target_image, 'old_schematic': schematic, 'new_schematic': schematic, 'api': None,
-        'durations': {}, 'installer_output': [], 'quorum': None,
+        'durations': {}, 'installer_output': [], 'quorum': None, 'drain': drain.result(),
     }
     if current == target_version and (target_schematic is None or target_schematic == schematic):
         result['msg'] = 'the node already runs Talos %s%s' % (
@@ -123,8 +128,18 @@ async def upgrade(client: Any, node: Optional[str], *, image: Optional[str], ver
         return result
     result['api'] = choose_api(api, current)
     result['quorum'] = await guard_quorum(client, node, 'upgrade', force, await machine_type(client, node))
+    drain.decide(result['api'])
+    try:
+        await drain.prepare()
+    except TalosError as exc:
+        exc.node, exc.result = exc.node or node, dict(result, drain=drain.result())
+        raise
     result['changed'] = True
     if check_mode:
+        try:
+            await drain.before(check_mode=True)
+        finally:
+            result['drain'] = drain.result()
         result['msg'] = 'would upgrade Talos %s to %s with %s (%s API)' % (
             current, target_version, target_image, result['api'])
         return result
@@ -138,10 +153,17 @@ async def upgrade(client: Any, node: Optional[str], *, image: Optional[str], ver
     try:
         if result['api'] == 'lifecycle':
             await _install(client, node, target_image, timeout, result)
+        await drain.before(check_mode=False)
         rebooted_at = time.monotonic()
-        # The documented budget: wait_timeout for the pull and installer, then again for the node to come back.
-        outcome = await reboot_and_wait(client, node, action, wait, Deadline(timeout), version=target_version)
+        # The documented budget: wait_timeout for the pull and installer, then again for the node to come back
+        # (and be Ready in Kubernetes, to be uncordoned).
+        deadline = Deadline(timeout)
+        outcome = await reboot_and_wait(client, node, action, wait, deadline, version=target_version)
+        result['durations']['reboot' if result['api'] == 'lifecycle' else 'upgrade'] = round(
+            time.monotonic() - rebooted_at, 3)
+        await drain.after(wait, deadline)
     except TalosError as exc:
+        result['drain'] = drain.result()
         if isinstance(exc, SequenceLocked):
             # Refused before anything ran: the legacy path changed nothing; the LifecycleService path has installed.
             result['changed'] = result['api'] == 'lifecycle'
@@ -149,10 +171,9 @@ async def upgrade(client: Any, node: Optional[str], *, image: Optional[str], ver
         exc.node = exc.node or node
         exc.result = result
         raise
+    result['drain'] = drain.result()
     result['actor_id'] = outcome.get('actor_id')
     result['boot_id_before'], result['boot_id'] = outcome['boot_id_before'], outcome.get('boot_id')
-    result['durations']['reboot' if result['api'] == 'lifecycle' else 'upgrade'] = round(
-        time.monotonic() - rebooted_at, 3)
     if wait:
         result['new_version'] = outcome.get('version')
         result['new_schematic'] = await node_schematic(client, node)

@@ -1,11 +1,14 @@
 # Copyright: (c) 2026, talos.linux contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""reboot's main(): one Reboot call, the wait for a new boot, the etcd quorum guard, check mode, errors."""
+"""reboot's main(): one Reboot call, the wait for a new boot, the etcd quorum guard, check mode, errors, and the drain
+(off by default, as talosctl's --drain) against a real Kubernetes API (see kube_cluster)."""
 
 from __future__ import annotations
 
 from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
 from ansible_collections.talos.linux.plugins.modules import reboot
+from ansible_collections.talos.linux.tests.unit.plugins.modules.kube_cluster import (  # noqa: F401 pylint: disable=unused-import
+    kube_cluster, unschedulable)
 
 
 def test_reboots_and_waits_for_the_new_boot(run, talos):
@@ -15,6 +18,7 @@ def test_reboots_and_waits_for_the_new_boot(run, talos):
     assert (result['boot_id_before'], result['boot_id']) == ('boot-1', 'boot-2')
     assert (result['actor_id'], result['version'], result['ready']) == ('actor-reboot', 'v1.14.0', True)
     assert result['unmet_conditions'] == [] and result['duration'] >= 0
+    assert result['drain'] == {'enabled': False} and talos.called('kubeconfig') == []
 
 
 def test_powercycle_without_wait(run, talos):
@@ -70,3 +74,38 @@ def test_bad_mode_is_named(run, talos):
     result = run(reboot, mode='soft')
     assert result['failed'] and 'mode' in result['msg'] and 'soft' in result['msg']
     assert talos.calls == []
+
+
+def test_drain_cordons_and_evicts_before_the_reboot_and_uncordons_once_back(run, talos, kube_cluster):
+    cordoned_at_reboot = []
+    talos.reply('reboot', lambda node, mode: cordoned_at_reboot.append(unschedulable(kube_cluster)) or
+                talos._reboot(node, mode))
+    result = run(reboot, node='10.5.0.7', drain=True)
+    assert result['changed'] is True and cordoned_at_reboot == [True]
+    assert result['drain']['evicted'] == ['default/web-1'] and result['drain']['uncordoned'] is True
+    assert not unschedulable(kube_cluster)
+
+
+def test_drain_check_mode_lists_and_reboots_nothing(run, talos, kube_cluster):
+    result = run(reboot, check=True, node='10.5.0.7', drain=True)
+    assert result['drain']['evicted'] == ['default/web-1'] and not result['drain']['cordoned']
+    assert talos.mutations == [] and not unschedulable(kube_cluster)
+
+
+def test_node_not_waited_for_stays_cordoned(run, talos, kube_cluster):
+    result = run(reboot, node='10.5.0.7', drain=True, wait=False)
+    assert result['drain']['cordoned'] is True and result['drain']['uncordoned'] is False
+    assert result['drain']['note'] == 'left cordoned: the node was not waited for (wait=false)'
+    assert unschedulable(kube_cluster)
+
+
+def test_uncordon_false_leaves_the_node_cordoned(run, talos, kube_cluster):
+    result = run(reboot, node='10.5.0.7', drain=True, uncordon=False)
+    assert result['drain']['note'] == 'left cordoned: uncordon=false' and unschedulable(kube_cluster)
+
+
+def test_node_not_back_in_time_stays_cordoned(run, talos, kube_cluster):
+    talos.reply('reboot', 'actor-reboot')  # accepted, but the node never reboots
+    result = run(reboot, node='10.5.0.7', drain=True, wait_timeout=0.05)
+    assert result['failed'] and 'timed out' in result['msg']
+    assert result['drain']['cordoned'] is True and unschedulable(kube_cluster)

@@ -1,0 +1,214 @@
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The Kubernetes API through the official ``kubernetes`` client: the few calls a drain makes, as plain JSON.
+
+The library is imported only when a task talks to Kubernetes, so the collection works without it
+until then. It is synchronous: every call runs in a worker thread (``asyncio.to_thread``) so the
+Talos calls of the same operation keep going. Key material never stays on disk longer than the
+client: the kubeconfig's embedded certificates and keys are written to a private 0700 directory
+that is removed when the client closes. Errors become ``KubeError`` naming the API server, the
+kubeconfig user and what was refused.
+
+Private module: free to change between releases.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import copy
+import json
+import os
+import shutil
+import tempfile
+from typing import Any, Optional
+
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
+
+# (connect, read) seconds for one request: an API server that does not answer fails the call, not the task's clock.
+REQUEST_TIMEOUT = (10.0, 30.0)
+# kubeconfig fields that hold base64 data, and the file field the client reads instead.
+_DATA_FIELDS = {
+    'clusters': (('cluster', 'certificate-authority-data', 'certificate-authority'),),
+    'users': (('user', 'client-certificate-data', 'client-certificate'),
+              ('user', 'client-key-data', 'client-key')),
+}
+
+
+class KubeError(TalosError):
+    """Kubernetes refused or could not be asked. ``status`` is the HTTP status, when there was an answer."""
+
+    def __init__(self, message: str, *, status: Optional[int] = None, causes: Optional[list[str]] = None,
+                 **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.status = status
+        self.causes = causes or []
+
+    @property
+    def explanation(self) -> str:
+        """The API server's message followed by its causes (a refused eviction names the budget only there)."""
+        return ' '.join([self.message] + self.causes)
+
+
+def _library(purpose: str) -> Any:
+    """The ``kubernetes`` package, or a KubeError naming what needs it and how to install it."""
+    try:
+        import kubernetes  # pylint: disable=import-outside-toplevel
+        import kubernetes.client  # pylint: disable=import-outside-toplevel,unused-import
+        import kubernetes.config  # pylint: disable=import-outside-toplevel,unused-import
+    except ImportError:
+        raise KubeError(missing_required_lib('kubernetes', reason=purpose) +
+                        ' (pip install kubernetes)') from None
+    return kubernetes
+
+
+def _current_user(config: dict[str, Any]) -> str:
+    current = config.get('current-context')
+    for context in config.get('contexts') or []:
+        if context.get('name') == current:
+            return (context.get('context') or {}).get('user') or ''
+    return ''
+
+
+def _with_files(config: dict[str, Any], directory: str) -> dict[str, Any]:
+    """A copy of ``config`` whose embedded certificates and keys are files in ``directory``.
+
+    The library would write them itself, but to temporary files it keeps in a process-wide cache
+    keyed by content: a second client in the same process would get paths of a removed directory.
+    """
+    config = copy.deepcopy(config)
+    for section, fields in _DATA_FIELDS.items():
+        for index, entry in enumerate(config.get(section) or []):
+            for holder, data_field, file_field in fields:
+                values = (entry or {}).get(holder) or {}
+                if not values.get(data_field):
+                    continue
+                try:
+                    data = base64.b64decode(values.pop(data_field), validate=True)
+                except ValueError:
+                    raise KubeError('kubeconfig: %s[%d].%s.%s is not base64' % (
+                        section, index, holder, data_field)) from None
+                path = os.path.join(directory, '%s-%d-%s' % (section, index, file_field))
+                descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(descriptor, 'wb') as f:
+                    f.write(data)
+                values[file_field] = path
+    return config
+
+
+class KubeClient:
+    """One API server from one kubeconfig (its current context). Use as ``async with``.
+
+    ``purpose`` completes the missing-library error ("This is required <purpose>"), e.g. ``for the drain option``.
+    """
+
+    def __init__(self, config: dict[str, Any], purpose: str) -> None:
+        self.config = config
+        self.purpose = purpose
+        self.user = _current_user(config)
+        self.server = ''
+        self._directory: Optional[str] = None
+        self._api: Any = None
+        self._core: Any = None
+        self._apps: Any = None
+        self._rest_errors: tuple[type, ...] = ()
+
+    async def __aenter__(self) -> 'KubeClient':
+        kubernetes = _library(self.purpose)
+        self._directory = tempfile.mkdtemp(prefix='talos-kube-')  # 0700
+        try:
+            configuration = kubernetes.client.Configuration()
+            kubernetes.config.load_kube_config_from_dict(
+                _with_files(self.config, self._directory), client_configuration=configuration,
+                persist_config=False, temp_file_path=self._directory)
+        except (kubernetes.config.ConfigException, KeyError, TypeError, ValueError) as exc:
+            self._remove_files()
+            raise KubeError('kubeconfig: %s' % exc) from None
+        except BaseException:
+            self._remove_files()
+            raise
+        self.server = configuration.host
+        self._api = kubernetes.client.ApiClient(configuration)
+        self._core = kubernetes.client.CoreV1Api(self._api)
+        self._apps = kubernetes.client.AppsV1Api(self._api)
+        import urllib3  # pylint: disable=import-outside-toplevel  # the kubernetes client's HTTP library
+        self._rest_errors = (kubernetes.client.exceptions.ApiException, urllib3.exceptions.HTTPError, OSError)
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        if self._api is not None:
+            self._api.close()
+        self._remove_files()
+
+    def _remove_files(self) -> None:
+        if self._directory is not None:
+            shutil.rmtree(self._directory, ignore_errors=True)
+            self._directory = None
+
+    def _error(self, exc: Exception, what: str) -> KubeError:
+        status = getattr(exc, 'status', None)
+        if not isinstance(status, int) or not status:
+            # urllib3 wraps the cause in "Max retries exceeded with url ...": the cause alone says what happened.
+            cause = getattr(exc, 'reason', None) or exc
+            return KubeError('cannot reach the Kubernetes API at %s to %s: %s' % (self.server, what, cause))
+        body = _status_body(getattr(exc, 'body', None))
+        message = body.get('message') or '%s %s' % (status, getattr(exc, 'reason', '') or '')
+        causes = [cause.get('message') for cause in (body.get('details') or {}).get('causes') or []
+                  if isinstance(cause, dict) and cause.get('message')]
+        if status == 401:
+            message = 'the Kubernetes API at %s did not accept the credentials of kubeconfig user "%s" ' \
+                      '(401 Unauthorized): %s' % (self.server, self.user, message)
+        elif status == 403:
+            message = 'the Kubernetes API at %s refused to %s for kubeconfig user "%s" (403 Forbidden): %s' % (
+                self.server, what, self.user, message)
+        return KubeError(message, status=status, causes=causes)
+
+    async def _call(self, what: str, method: Any, *args: Any, **kwargs: Any) -> Any:
+        """``method(*args, **kwargs)`` in a worker thread; the answer's JSON (None when it has no body)."""
+        def call() -> Any:
+            response = method(*args, _preload_content=False, _request_timeout=REQUEST_TIMEOUT, **kwargs)
+            data = response.data if hasattr(response, 'data') else response.read()
+            return json.loads(data) if data else None
+        try:
+            return await asyncio.to_thread(call)
+        except self._rest_errors as exc:
+            raise self._error(exc, what) from None
+
+    # The calls a drain makes.
+
+    async def node(self, name: str) -> dict[str, Any]:
+        return await self._call('get node %s' % name, self._core.read_node, name)
+
+    async def patch_node(self, name: str, patch: dict[str, Any]) -> dict[str, Any]:
+        return await self._call('patch node %s' % name, self._core.patch_node, name, patch)
+
+    async def pods_on_node(self, name: str) -> list[dict[str, Any]]:
+        listed = await self._call('list the pods of node %s' % name, self._core.list_pod_for_all_namespaces,
+                                  field_selector='spec.nodeName=%s' % name)
+        return listed.get('items') or []
+
+    async def pod(self, namespace: str, name: str) -> dict[str, Any]:
+        return await self._call('get pod %s/%s' % (namespace, name), self._core.read_namespaced_pod, name,
+                                namespace)
+
+    async def evict(self, namespace: str, name: str) -> None:
+        body = {'apiVersion': 'policy/v1', 'kind': 'Eviction', 'metadata': {'name': name, 'namespace': namespace}}
+        await self._call('evict pod %s/%s' % (namespace, name), self._core.create_namespaced_pod_eviction, name,
+                         namespace, body)
+
+    async def daemonset(self, namespace: str, name: str) -> dict[str, Any]:
+        return await self._call('get daemonset %s/%s' % (namespace, name), self._apps.read_namespaced_daemon_set,
+                                name, namespace)
+
+
+def _status_body(body: Any) -> dict[str, Any]:
+    """The Status object of an error answer (empty when the body is something else)."""
+    if isinstance(body, bytes):
+        body = body.decode('utf-8', errors='replace')
+    try:
+        parsed = json.loads(body) if body else {}
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
