@@ -125,14 +125,21 @@ class KubeApi:
             signer = self.ca if cert is True else cert
             admin = pki.issue_certificate(signer, common_name='admin', organizations=['system:masters'], client=True)
             ctx.load_cert_chain(self._write('raw.crt', admin.crt), self._write('raw.key', admin.key))
-        conn = http.client.HTTPSConnection(self.server.address.split(':')[0], int(self.server.address.split(':')[1]),
-                                           context=ctx, timeout=10)
-        try:
-            conn.request(method, path, body=body, headers=headers or {})
-            response = conn.getresponse()
-            return response.status, dict(response.getheaders()), response.read()
-        finally:
-            conn.close()
+        host, port = self.server.address.split(':')
+        for attempt in range(2):
+            conn = http.client.HTTPSConnection(host, int(port), context=ctx, timeout=10)
+            try:
+                conn.request(method, path, body=body, headers=headers or {})
+                response = conn.getresponse()
+                return response.status, dict(response.getheaders()), response.read()
+            except http.client.RemoteDisconnected:
+                # Seen once in a full CI run, on a GET, cause unknown: a connection closed before any answer.
+                # urllib3 (the Python client's HTTP library) retries that for a GET; so does this helper, once.
+                if attempt or method != 'GET':
+                    raise
+            finally:
+                conn.close()
+        raise AssertionError('unreachable')
 
 
 @pytest.fixture
