@@ -11,11 +11,9 @@ selectors, tolerations, node selector, priority class, host networking, containe
 
 from __future__ import annotations
 
-from typing import Any
-
+from simulator.kube.api_types import Obj
 from simulator.kube.settings import COREDNS_IMAGE, FLANNEL_IMAGE
 
-Obj = dict[str, Any]
 NAMESPACES = ('default', 'kube-node-lease', 'kube-public', 'kube-system')
 TOLERATE_ALL = [{'effect': 'NoSchedule', 'operator': 'Exists'}, {'effect': 'NoExecute', 'operator': 'Exists'}]
 

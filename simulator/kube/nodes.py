@@ -30,11 +30,11 @@ node lifecycle controller writes when the kubelet is gone.
 from __future__ import annotations
 
 import json
-from typing import Any, Optional
+from typing import Optional
 
+from simulator.kube.api_types import Obj
 from simulator.kube.settings import MachineKubeConfig
 
-Obj = dict[str, Any]
 OWNED_LABELS = 'talos.dev/owned-labels'
 OWNED_TAINTS = 'talos.dev/owned-taints'
 CORDONED = 'talos.dev/cordoned'

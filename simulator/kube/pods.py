@@ -17,9 +17,10 @@ Written from kubernetes/kubernetes v1.34.0:
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Optional
+from typing import Optional
 
-Obj = dict[str, Any]
+from simulator.kube.api_types import Obj
+
 CONDITION_ORDER = ('PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled')
 
 

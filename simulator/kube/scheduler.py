@@ -14,9 +14,10 @@ counted and sorted, then the preemption verdict.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Optional
 
-Obj = dict[str, Any]
+from simulator.kube.api_types import Obj
+
 UNSCHEDULABLE_TAINT = 'node.kubernetes.io/unschedulable'
 
 

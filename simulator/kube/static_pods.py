@@ -15,11 +15,9 @@ Node its controlling owner (kubernetes/kubernetes v1.34.0 ``pkg/kubelet/pod/mirr
 from __future__ import annotations
 
 import hashlib
-from typing import Any
-
+from simulator.kube.api_types import Obj
 from simulator.kube.settings import MachineKubeConfig, image_tag
 
-Obj = dict[str, Any]
 COMPONENTS = ('kube-apiserver', 'kube-controller-manager', 'kube-scheduler')
 MIRROR = 'kubernetes.io/config.mirror'
 
