@@ -252,7 +252,10 @@ def machine_resources(machine: 'Machine') -> list[Resource]:
     booted = machine.booted_at
     lifecycle = lifecycle_of(machine)
     # Readiness is computed now from the machine's state, as MachineStatusController recomputes it on every
-    # change of its inputs (simulator.readiness).
+    # change of its inputs (simulator.readiness). In Talos the event publisher watches this very resource
+    # (machine_status_publisher.go @ v1.13.9), so no reader may see a status whose event is still unsent:
+    # publish any change first, then render.
+    lifecycle.refresh_status()
     ready, unmet = readiness(machine, lifecycle.stage)
     status_spec = {'stage': lifecycle.stage, 'status': {'ready': ready, 'unmetConditions': unmet}}
     status_proto = runtime_pb2.MachineStatusSpec(

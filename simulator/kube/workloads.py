@@ -200,14 +200,15 @@ def _new_replicaset(deploy: Obj, pod_hash: str, revision: int) -> Obj:
     selector = copy.deepcopy(spec.get('selector') or {})
     selector.setdefault('matchLabels', {})[HASH_LABEL] = pod_hash
     name = deploy['metadata']['name']
-    return {'apiVersion': 'apps/v1', 'kind': 'ReplicaSet', 'metadata': {
+    metadata = {
         'name': '%s-%s' % (name, pod_hash), 'namespace': deploy['metadata']['namespace'],
         'labels': dict(template['metadata']['labels']), 'ownerReferences': [owner_reference(deploy)],
         'annotations': {REVISION: str(revision),
                         'deployment.kubernetes.io/desired-replicas': str(spec.get('replicas', 1)),
-                        'deployment.kubernetes.io/max-replicas': str(spec.get('replicas', 1) + 1)}},
-        'spec': {'replicas': spec.get('replicas', 1), 'selector': selector, 'template': template,
-                 'minReadySeconds': spec.get('minReadySeconds', 0)}}
+                        'deployment.kubernetes.io/max-replicas': str(spec.get('replicas', 1) + 1)}}
+    return {'apiVersion': 'apps/v1', 'kind': 'ReplicaSet', 'metadata': metadata,
+            'spec': {'replicas': spec.get('replicas', 1), 'selector': selector, 'template': template,
+                     'minReadySeconds': spec.get('minReadySeconds', 0)}}
 
 
 def _revision(obj: Obj) -> int:

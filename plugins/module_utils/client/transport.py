@@ -35,6 +35,8 @@ from ansible_collections.talos.linux.plugins.module_utils.client.pki import cert
 
 T = TypeVar('T')
 CONNECT_TIMEOUT = 10.0  # per endpoint, so a dead first endpoint does not eat the whole deadline
+# What Go's context.DeadlineExceeded says, at the end of an error a handler returned as is or wrapped.
+_GO_DEADLINE = 'context deadline exceeded'
 RETRIES = 3
 BACKOFF = 0.25
 FANOUT_LIMIT = 32
@@ -166,10 +168,16 @@ class Transport:
         order = endpoints[self._preferred:] + endpoints[:self._preferred]
         return [(self._endpoint(address), metadata) for address in order]
 
-    def _grpc_error(self, exc: 'GRPCError', method: RpcMethod, node: str | None, endpoint: str) -> TalosError:
+    def _grpc_error(self, exc: 'GRPCError', method: RpcMethod, node: str | None, endpoint: str,
+                    timeout: float | None = None) -> TalosError:
         code = exc.status.name
         message = exc.message or code.lower().replace('_', ' ')
-        if code == 'PERMISSION_DENIED':
+        if code == 'UNKNOWN' and message.endswith(_GO_DEADLINE) and timeout is not None:
+            # The node's own copy of our deadline (grpc-timeout) can fire before ours; a handler that returns
+            # Go's context error then reaches us as UNKNOWN. It is still our deadline that ran out.
+            code, message = 'DEADLINE_EXCEEDED', '%s: no answer within %s (%s)' % (
+                method.name, _seconds(timeout), message)
+        elif code == 'PERMISSION_DENIED':
             message = '%s: %s is not allowed for the client certificate roles (%s)' % (
                 message, method.name, ', '.join(self.roles) or 'none, maintenance mode')
         elif code == 'UNIMPLEMENTED':
@@ -186,7 +194,7 @@ class Transport:
         try:
             yield
         except GRPCError as exc:
-            raise self._grpc_error(exc, method, node, endpoint.address) from None
+            raise self._grpc_error(exc, method, node, endpoint.address, timeout) from None
         except asyncio.TimeoutError:  # before OSError: TimeoutError is one
             raise TalosError('%s: no answer within %s' % (method.name, _seconds(timeout)), code='DEADLINE_EXCEEDED',
                              node=node, endpoint=endpoint.address) from None

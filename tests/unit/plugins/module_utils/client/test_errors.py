@@ -70,6 +70,18 @@ def test_permission_denied_names_method_and_roles(transport):
     assert 'Reboot is not allowed for the client certificate roles (os:reader)' in str(exc)
 
 
+def test_the_nodes_copy_of_our_deadline_is_still_a_deadline(transport):
+    """grpc-go hands a handler's bare context error back as UNKNOWN; when the node's copy of our grpc-timeout
+    fires first, that is what arrives instead of our own DEADLINE_EXCEEDED."""
+    exc = transport._grpc_error(GRPCError(Status.UNKNOWN, 'reading: context deadline exceeded'),
+                                MachineService.Version, '10.0.0.2', '10.0.0.1', 0.5)
+    assert exc.code == 'DEADLINE_EXCEEDED'
+    assert 'Version: no answer within 0.5s (reading: context deadline exceeded)' in str(exc)
+    other = transport._grpc_error(GRPCError(Status.UNKNOWN, 'disk full'), MachineService.Version,
+                                  '10.0.0.2', '10.0.0.1', 0.5)
+    assert other.code == 'UNKNOWN'
+
+
 def test_per_node_error_inside_ok_reply_is_raised(transport):
     reply = machine_pb2.VersionResponse(messages=[machine_pb2.Version(
         metadata=common_pb2.Metadata(hostname='10.0.0.3', error='connection refused'))])
