@@ -104,9 +104,13 @@ async def poll(check: Check, deadline: Deadline, interval: float = POLL_INTERVAL
     return Outcome(False, last, polls)
 
 
-def timed_out(what: str, deadline: Deadline, seen: str, node: Optional[str] = None) -> TalosError:
+class WaitTimedOut(TalosError):
+    """A wait ran out of time; callers that add their own context catch this, not every TalosError."""
+
+
+def timed_out(what: str, deadline: Deadline, seen: str, node: Optional[str] = None) -> WaitTimedOut:
     """The error of a wait that ran out of time: what was awaited, for how long, and the last thing seen."""
-    return TalosError('timed out after %.0fs waiting for %s; last seen: %s' % (deadline.timeout, what, seen),
+    return WaitTimedOut('timed out after %.0fs waiting for %s; last seen: %s' % (deadline.timeout, what, seen),
                       code='DEADLINE_EXCEEDED', node=node)
 
 

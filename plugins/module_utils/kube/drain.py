@@ -25,8 +25,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
-from ansible_collections.talos.linux.plugins.module_utils.client.wait import Deadline, Poll, poll
+from ansible_collections.talos.linux.plugins.module_utils.client.wait import Deadline, Poll, WaitTimedOut, poll
 from ansible_collections.talos.linux.plugins.module_utils.kube import pod_rules
 from ansible_collections.talos.linux.plugins.module_utils.kube.client import KubeClient, KubeError
 from ansible_collections.talos.linux.plugins.module_utils.kube.node import (cordoned, cordoned_by_us, read_node,
@@ -174,9 +173,7 @@ async def uncordon_when_ready(kube: KubeClient, report: DrainReport, deadline: D
         return
     try:
         await wait_ready(kube, report.node_name, deadline)
-    except KubeError:
-        raise
-    except TalosError as exc:  # the wait timed out
+    except WaitTimedOut as exc:
         raise DrainError('%s; Kubernetes node %s stays cordoned' % (exc.message, report.node_name), report) from None
     await set_unschedulable(kube, report.node_name, False)
     report.cordoned, report.uncordoned = False, True

@@ -12,8 +12,8 @@ import pytest
 from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
 from ansible_collections.talos.linux.plugins.module_utils.client import wait
 from ansible_collections.talos.linux.plugins.module_utils.client.node_info import Observation, wait_node
-from ansible_collections.talos.linux.plugins.module_utils.client.wait import (Clock, Deadline, Poll, on_codes, poll,
-                                                                              retry, wait_for)
+from ansible_collections.talos.linux.plugins.module_utils.client.wait import (Clock, Deadline, Poll, WaitTimedOut,
+                                                                              on_codes, poll, retry, wait_for)
 
 
 class FakeClock(Clock):
@@ -73,7 +73,7 @@ def test_condition_met_after_n_polls_sleeps_the_interval_between(clock):
 
 def test_deadline_passing_names_what_was_awaited_and_the_last_seen_state(clock):
     check = Script(clock, [Poll(False, 'stage booting'), Poll(False, 'unreachable (connection refused)')])
-    with pytest.raises(TalosError) as caught:
+    with pytest.raises(WaitTimedOut) as caught:  # its own type, so callers can add context to a timeout alone
         run(wait_for(check, 'the node to come back', Deadline(5, clock), node='10.5.0.2', interval=2.0))
     error = caught.value
     assert error.message == ('timed out after 5s waiting for the node to come back; '
