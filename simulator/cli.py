@@ -18,6 +18,7 @@ from typing import Optional, Sequence
 
 from simulator import control
 from simulator._collection import REPO
+from simulator.machine_options import MachineOptions, machine_options
 from simulator.plan import API_PORT, DEFAULT_SUBNET, MachineSpec, plan
 from simulator.statedir import StateDir, is_fleet_process, process_alive, write_atomic, write_json
 from simulator.versions import DEFAULT_VERSION, TalosVersion, parse
@@ -54,6 +55,14 @@ def _add_fleet_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--bootstrap-delay', type=float, default=1.0, metavar='SECONDS',
                         help='time after a configured boot until the container runtime is up; Bootstrap is '
                              'refused ("bootstrap is not available yet") meanwhile (default 1)')
+    parser.add_argument('--schematic', action='append', default=[], metavar='MACHINE=FILE',
+                        help='the machine was installed from this Image Factory schematic (YAML file): the fleet '
+                             'factory knows it, the machine reports its extensions (repeatable)')
+    parser.add_argument('--secureboot', action='append', default=[], metavar='MACHINE',
+                        help='the machine has SecureBoot enabled and booted from the -secureboot installer flavor '
+                             '(repeatable)')
+    parser.add_argument('--platform', action='append', default=[], metavar='MACHINE=PLATFORM',
+                        help='the platform Talos detects on the machine, e.g. aws (default metal; repeatable)')
     parser.add_argument('--secrets', metavar='FILE',
                         help='Talos secrets bundle (talosctl gen secrets format) whose CAs the fleet uses '
                              '(default: a new bundle)')
@@ -81,6 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
                      ('fail-upgrade', "make the machine's next upgrade fail in the installer (exit code 1)"),
                      ('hold', 'keep the machine down after its next reboot (until ctl start)')):
         ctl_sub.add_parser(op, help=text).add_argument('machine', help='machine name, hostname or address')
+    pull_delay = ctl_sub.add_parser('pull-delay', help='make pulls of images the machine does not have yet take '
+                                                       'SECONDS (0: instant)')
+    pull_delay.add_argument('machine', help='machine name, hostname or address')
+    pull_delay.add_argument('service', metavar='SECONDS', help='how long a pull of a new image takes')
     time_sync = ctl_sub.add_parser('time-sync', help="hold a machine's time sync off, or let it sync again")
     time_sync.add_argument('machine', help='machine name, hostname or address')
     time_sync.add_argument('service', metavar='on|off', choices=('on', 'off'), help='off: time is not synced')
@@ -101,6 +114,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _machine_options(args: argparse.Namespace, specs: list[MachineSpec]) -> MachineOptions:
+    try:
+        return machine_options(args.schematic, args.secureboot, args.platform, [spec.name for spec in specs])
+    except ValueError as exc:
+        raise CliError(str(exc), 2) from None
+
+
 def _fleet_plan(args: argparse.Namespace) -> tuple[list[MachineSpec], TalosVersion]:
     try:
         version = parse(args.talos_version)
@@ -119,6 +139,7 @@ def _fleet_plan(args: argparse.Namespace) -> tuple[list[MachineSpec], TalosVersi
         _load_secrets(args.secrets)  # fail before starting anything
     if getattr(args, 'bootstrap', False) and args.maintenance:
         raise CliError('--bootstrap needs configured machines: it cannot be combined with --maintenance', 2)
+    _machine_options(args, specs)  # fail before starting anything
     return specs, version
 
 
@@ -138,6 +159,13 @@ def _fleet_argv(args: argparse.Namespace) -> list[str]:
             '--bootstrap-delay', str(args.bootstrap_delay), '--grace-period', str(args.grace_period)]
     if args.secrets:
         argv += ['--secrets', os.path.abspath(args.secrets)]
+    for item in args.schematic:
+        machine, _sep, path = item.partition('=')
+        argv += ['--schematic', '%s=%s' % (machine, os.path.abspath(path))]
+    for machine in args.secureboot:
+        argv += ['--secureboot', machine]
+    for item in args.platform:
+        argv += ['--platform', item]
     return argv + (['--maintenance'] if args.maintenance else [])
 
 
@@ -309,7 +337,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     services.configure(bootstrap_delay=args.bootstrap_delay)
     if args.secrets:
         secrets.use_bundle(_load_secrets(args.secrets))
-    return daemon.serve(StateDir(args.state_dir), specs, version, args.maintenance, args.boot_delay)
+    return daemon.serve(StateDir(args.state_dir), specs, version, args.maintenance, args.boot_delay,
+                        _machine_options(args, specs))
 
 
 COMMANDS = {'up': cmd_up, 'down': cmd_down, 'ctl': cmd_ctl, 'serve': cmd_serve}

@@ -83,6 +83,20 @@ async def _stall(fleet: Fleet, request: dict[str, Any]) -> dict[str, Any]:
     return {'machine': machine.describe(), 'stall': seconds}
 
 
+@operation('pull-delay')
+async def _pull_delay(fleet: Fleet, request: dict[str, Any]) -> dict[str, Any]:
+    """A pull of an image the machine does not have yet takes SECONDS from now on (0: instant again)."""
+    machine = fleet.find(str(request.get('machine', '')))
+    try:
+        seconds = float(str(request.get('service', '')))
+    except ValueError:
+        raise ValueError('pull-delay takes a number of seconds, not %r' % request.get('service')) from None
+    if not 0 <= seconds <= 3600:
+        raise ValueError('pull-delay takes 0 <= SECONDS <= 3600, not %g' % seconds)
+    lifecycle_of(machine).pull_delay = seconds
+    return {'machine': machine.describe(), 'pull_delay': seconds}
+
+
 @operation('stop-service')
 async def _stop_service(fleet: Fleet, request: dict[str, Any]) -> dict[str, Any]:
     """A service stops (etcd: its real member stops) as if it had crashed; it stays down until started."""

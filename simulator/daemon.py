@@ -11,6 +11,9 @@ import signal
 
 from simulator import control
 from simulator.fleet import Fleet
+from simulator.image_factory.factory import FACTORY
+from simulator.image_factory.serving import FactoryServer, factory_address
+from simulator.machine_options import MachineOptions
 from simulator.plan import MachineSpec
 from simulator.statedir import StateDir, write_atomic, write_json
 from simulator.versions import TalosVersion
@@ -19,13 +22,18 @@ log = logging.getLogger(__name__)
 
 
 async def _run(state: StateDir, specs: list[MachineSpec], version: TalosVersion, maintenance: bool,
-               boot_delay: float) -> int:
+               boot_delay: float, options: MachineOptions) -> int:
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopping.set)
 
+    # The factory listens first: machines installed from its schematics name its URL (ImageFactorySchematic).
+    factory_server = FactoryServer(FACTORY)
+    await factory_server.start(factory_address(specs[0].address, specs[0].prefixlen), state.join('image-factory'))
     fleet = Fleet.build(state, specs, version, maintenance, boot_delay)
+    fleet.image_factory = FACTORY
+    options.apply(fleet.machines, FACTORY)
     fleet.save()
     control_server = await control.serve(fleet, state.control_socket)
     boot = asyncio.ensure_future(fleet.start_all())
@@ -48,6 +56,7 @@ async def _run(state: StateDir, specs: list[MachineSpec], version: TalosVersion,
         boot.cancel()
         control_server.close()
         await fleet.stop_all()
+        await factory_server.stop()
         if os.path.exists(state.control_socket):
             os.unlink(state.control_socket)
         summary = fleet.describe()
@@ -57,12 +66,12 @@ async def _run(state: StateDir, specs: list[MachineSpec], version: TalosVersion,
 
 
 def serve(state: StateDir, specs: list[MachineSpec], version: TalosVersion, maintenance: bool,
-          boot_delay: float) -> int:
+          boot_delay: float, options: MachineOptions) -> int:
     logging.basicConfig(level=logging.INFO, format='%(asctime)s %(levelname)s %(name)s: %(message)s')
     os.makedirs(state.path, exist_ok=True)
     write_atomic(state.pid_file, '%d\n' % os.getpid())
     try:
-        return asyncio.run(_run(state, specs, version, maintenance, boot_delay))
+        return asyncio.run(_run(state, specs, version, maintenance, boot_delay, options))
     except Exception:  # pylint: disable=broad-except  # the log is where `up` looks for the reason
         log.exception('fleet failed')
         return 1

@@ -10,6 +10,7 @@ import os
 from typing import Any, Optional
 
 from simulator import apply, etcd, secrets
+from simulator.image_factory.factory import ImageFactory
 from simulator.kube.cluster import KubeCluster
 from simulator.machine import Machine
 from simulator.plan import MachineSpec
@@ -25,6 +26,7 @@ class Fleet:
         self.machines: list[Machine] = []
         self.talosconfig = talosconfig
         self.kube = KubeCluster(lambda: self.machines, self.resolve)  # the fleet's one Kubernetes cluster
+        self.image_factory: Optional[ImageFactory] = None  # the fleet's one Image Factory, once it serves
         self.add(machines)
 
     def add(self, machines: list[Machine]) -> None:
@@ -69,11 +71,14 @@ class Fleet:
         raise KeyError('no machine named %r (known: %s)' % (key, ', '.join(m.name for m in self.machines)))
 
     def describe(self) -> dict[str, Any]:
-        return {
+        described = {
             'machines': [m.describe() for m in self.machines],
             'talosconfig': self.talosconfig,
             'pid': os.getpid(),
         }
+        if self.image_factory is not None:
+            described['image_factory'] = self.image_factory.describe()
+        return described
 
     def save(self) -> None:
         write_json(self.state.cluster_file, self.describe())

@@ -7,7 +7,10 @@ Talos lines talos-sim emulates:
 
 * ``ghcr.io/siderolabs/installer:vX.Y.Z`` (no Image Factory schematic), up to 1.13 only: from 1.14 on it
   is no longer published (hack/release.toml @ v1.14.0-rc.1), so pulling it fails like any missing image;
-* ``factory.talos.dev/{installer,metal-installer}[-secureboot]/<schematic>:vX.Y.Z`` (64-hex schematic ID).
+* ``<registry>/[<platform>-]installer[-secureboot]/<schematic>:vX.Y.Z`` from the fleet's Image Factory
+  (simulator.image_factory): ``<registry>`` is its host:port or its alias ``factory.talos.dev``, the schematic one
+  it knows, the version one of its catalogue, the platform one Talos builds installers for (image names parsed as
+  siderolabs/image-factory internal/frontend/http/registry.go:parseRequestedImage @ 26b95ca).
 
 Anything else is "not found" at the registry, named in the error. A pulled image is also known by
 its pinned reference ``<repository>@sha256:<digest>``, which is what ImageService.Pull answers.
@@ -19,15 +22,17 @@ import hashlib
 import re
 from typing import NamedTuple, Optional
 
+from simulator.image_factory import catalogue
+from simulator.image_factory.factory import FACTORY, PUBLIC_HOST
+from simulator.image_factory.schematic import EMPTY_ID
 from simulator.versions import TalosVersion, parse
 
 GHCR_REPOSITORY = 'ghcr.io/siderolabs/installer'
-FACTORY = 'factory.talos.dev'
 # Image Factory's schematic with no customization (Talos's default install image uses it from 1.14 on).
-DEFAULT_SCHEMATIC = '376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba'
+DEFAULT_SCHEMATIC = EMPTY_ID
 
 _GHCR = re.compile(r'^ghcr\.io/siderolabs/installer:(?P<tag>v[0-9A-Za-z.+-]+)$')
-_FACTORY = re.compile(r'^factory\.talos\.dev/(?:metal-)?installer(?:-secureboot)?/(?P<schematic>[0-9a-f]{64})'
+_FACTORY = re.compile(r'^(?P<host>[^/]+)/(?P<image>[A-Za-z0-9-]+)/(?P<schematic>[0-9a-f]{64})'
                       r':(?P<tag>v[0-9A-Za-z.+-]+)$')
 _PINNED = re.compile(r'^(?P<repository>[^@]+)@sha256:[0-9a-f]{64}$')
 
@@ -38,6 +43,12 @@ class InstallerImage(NamedTuple):
     version: TalosVersion
     schematic: Optional[str]  # Image Factory schematic ID; None for the plain ghcr.io installer
     reference: str  # as asked for (tagged)
+    platform: str = 'metal'
+    secureboot: bool = False  # the -secureboot flavor (a signed UKI)
+
+    @property
+    def registry_host(self) -> str:
+        return self.reference.split('/', 1)[0]
 
     @property
     def repository(self) -> str:
@@ -56,27 +67,68 @@ class ImageNotFound(Exception):
     """The registry has no such image (the text is containerd's resolver error)."""
 
 
+def factory_image(version: TalosVersion, schematic: str, platform: str = 'metal', secureboot: bool = False,
+                  host: str = PUBLIC_HOST) -> InstallerImage:
+    name = '%s-installer%s' % (platform, '-secureboot' if secureboot else '')
+    return InstallerImage(version, schematic, '%s/%s/%s:%s' % (host, name, schematic, version.tag), platform,
+                          secureboot)
+
+
 def default_image(version: TalosVersion) -> InstallerImage:
     """What a machine of this version was installed from: the default install image of its line."""
     if version.at_least(1, 14):
-        return InstallerImage(version, DEFAULT_SCHEMATIC,
-                              '%s/metal-installer/%s:%s' % (FACTORY, DEFAULT_SCHEMATIC, version.tag))
+        return factory_image(version, DEFAULT_SCHEMATIC)
     return InstallerImage(version, None, '%s:%s' % (GHCR_REPOSITORY, version.tag))
+
+
+def boot_image(version: TalosVersion, schematic: Optional[str], platform: str, secureboot: bool) -> InstallerImage:
+    """What a machine was installed from: its line's default image, or (``up --schematic``) the fleet factory's
+    image of its schematic; a SecureBoot or cloud machine always from an Image Factory flavor."""
+    if schematic is not None:
+        return factory_image(version, schematic, platform, secureboot, FACTORY.host or PUBLIC_HOST)
+    if secureboot or platform != 'metal':
+        return factory_image(version, DEFAULT_SCHEMATIC, platform, secureboot)
+    return default_image(version)
+
+
+def _flavor(image_name: str) -> Optional[tuple[str, bool]]:
+    """(platform, secureboot) of a factory installer image name; None for a name the factory has no image for."""
+    for suffix, secureboot in (('installer-secureboot', True), ('installer', False)):
+        if image_name == suffix:
+            return 'metal', secureboot
+        platform = image_name[:-len(suffix) - 1] if image_name.endswith('-' + suffix) else ''
+        if platform:
+            return (platform, secureboot) if platform in catalogue.PLATFORMS else None
+    return None
+
+
+def _factory_image(match: 're.Match[str]') -> Optional[InstallerImage]:
+    flavor = _flavor(match.group('image'))
+    version = catalogue.release(match.group('tag'))
+    if (match.group('host') not in FACTORY.registry_hosts or flavor is None or version is None
+            or FACTORY.get(match.group('schematic')) is None):
+        return None
+    return InstallerImage(version, match.group('schematic'), match.group(0), *flavor)
+
+
+def _ghcr_image(match: 're.Match[str]') -> Optional[InstallerImage]:
+    try:
+        version = parse(match.group('tag'))
+    except ValueError:
+        return None
+    if version.at_least(1, 14) or version.tag != match.group('tag'):
+        return None
+    return InstallerImage(version, None, match.group(0))
 
 
 def resolve(reference: str) -> InstallerImage:
     """The release behind a tagged installer reference; ImageNotFound for anything a registry wouldn't have."""
     ref = reference.strip()
-    match = _GHCR.match(ref) or _FACTORY.match(ref)
-    if match is not None:
-        try:
-            version = parse(match.group('tag'))
-        except ValueError:
-            version = None
-        published = version is not None and (match.re is _FACTORY or not version.at_least(1, 14))
-        if published and version.tag == match.group('tag'):
-            return InstallerImage(version, match.groupdict().get('schematic'), ref)
-    raise ImageNotFound('failed to resolve reference "%s": %s: not found' % (reference, reference))
+    ghcr, factory = _GHCR.match(ref), _FACTORY.match(ref)
+    image = _ghcr_image(ghcr) if ghcr else _factory_image(factory) if factory else None
+    if image is None:
+        raise ImageNotFound('failed to resolve reference "%s": %s: not found' % (reference, reference))
+    return image
 
 
 def pinned_repository(reference: str) -> Optional[str]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 import weakref
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional, Union
@@ -119,10 +120,13 @@ class Lifecycle:
         self.stage = 'booting'
         self.ready = False
         self.unmet: list[dict[str, str]] = []
-        self.current: InstallerImage = installer.default_image(machine.version)
+        self.current: InstallerImage = installer.boot_image(machine.version, machine.boot_schematic, machine.platform,
+                                                            machine.secureboot)
         self.pending: Optional[InstallerImage] = None  # written by the installer; boots next
         self.previous: Optional[InstallerImage] = None  # the other boot entry (rollback target)
         self.pulled: dict[str, InstallerImage] = {}
+        self.pulled_at: dict[str, float] = {}  # tagged reference -> when it entered containerd (ImageService.List)
+        self.pull_delay = 0.0  # seconds a pull of an image not yet present takes (``ctl pull-delay``)
         self.fail_next_upgrade = False
         self.hold = False  # the next power cycle leaves the machine down
         self.stall_next = 0.0  # seconds the next sequence's first task takes (``ctl stall``)
@@ -469,14 +473,22 @@ class Lifecycle:
 
     # -- containerd --------------------------------------------------------------------------
 
-    def pull(self, reference: str) -> tuple[InstallerImage, bool]:
-        """(image, already present); ImageNotFound for references no registry serves."""
+    async def pull(self, reference: str) -> tuple[InstallerImage, bool]:
+        """(image, already present); ImageNotFound for references no registry serves. A new image takes
+        ``pull_delay`` seconds to arrive, and is only in containerd once it has."""
         known = self.pulled.get(reference.strip())
         if known is not None:
             return known, True
         image = installer.resolve(reference)
+        if self.pull_delay:
+            await asyncio.sleep(self.pull_delay)
         self.pulled[image.reference] = self.pulled[image.pinned] = image
+        self.pulled_at.setdefault(image.reference, time.time())
         return image, False
+
+    def images(self) -> list[tuple[InstallerImage, float]]:
+        """Images in containerd, as pulled (one record per tagged name), oldest first."""
+        return [(self.pulled[name], at) for name, at in sorted(self.pulled_at.items(), key=lambda item: item[1])]
 
     def stored_image(self, reference: str) -> Optional[InstallerImage]:
         return self.pulled.get(reference.strip())

@@ -83,6 +83,11 @@ class Machine:
         self.load_hooks: list[Callable[['Machine'], None]] = []
         self.shutdown_hooks: list[Callable[['Machine'], Awaitable[None]]] = []
         self.etcd: Any = None  # simulator.etcd.EtcdMember on control planes (simulator.etcd.attach)
+        # How it was installed and where it runs (``up --schematic/--secureboot/--platform``): the Image Factory
+        # schematic it booted from, SecureBoot enabled in its firmware, the platform Talos detects.
+        self.boot_schematic: Optional[str] = None
+        self.secureboot = False
+        self.platform = 'metal'
 
     @property
     def configured(self) -> bool:

@@ -7,14 +7,16 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Sequence
 
-from simulator import goyaml
+from simulator import goyaml, image_resources
 from ansible_collections.talos.linux.plugins.module_utils._api.resource.definitions.v1alpha1 import v1alpha1_pb2
 
 from simulator.api import cluster_pb2, common_pb2, config_pb2, meta_pb2, network_pb2, resource_pb2, runtime_pb2
 from simulator.kube import nodename
+from simulator.installer import InstallerImage
 from simulator.lifecycle import lifecycle_of
 from simulator.readiness import readiness
 from simulator.services import services_of
+from simulator.versions import TalosVersion
 
 if TYPE_CHECKING:
     from simulator.machine import Machine
@@ -61,6 +63,10 @@ class ResourceType(NamedTuple):
     aliases: Sequence[str] = ()
     columns: Sequence[tuple[str, str]] = ()
     sensitive: bool = False
+    since: tuple[int, int] = (1, 0)  # first Talos line that registers the type
+
+    def registered(self, version: TalosVersion) -> bool:
+        return version.at_least(*self.since)
 
     @property
     def id(self) -> str:
@@ -129,6 +135,14 @@ TYPES = (
                  (('Hostname', '{.hostname}'), ('Machine Type', '{.machineType}'), ('OS', '{.operatingSystem}'),
                   ('Addresses', '{.addresses}'))),
     ResourceType(nodename.NODENAME_TYPE, 'Nodename', 'k8s', (), (('Nodename', '{.nodename}'),)),
+    # pkg/machinery/resources/runtime/image_factory_schematic.go (new in 1.14), security_status.go @ v1.14.0-rc.1
+    ResourceType(image_resources.IMAGE_FACTORY_SCHEMATIC_TYPE, 'ImageFactorySchematic', 'runtime', (),
+                 (('Schematic ID', '{.schematicId}'), ('Flavor', '{.flavor}'), ('API URL', '{.apiUrl}')),
+                 since=(1, 14)),
+    ResourceType(image_resources.SECURITY_STATE_TYPE, 'SecurityState', 'runtime', (),
+                 (('SecureBoot', '{.secureBoot}'), ('UKISigningKeyFingerprint', '{.ukiSigningKeyFingerprint}'),
+                  ('PCRSigningKeyFingerprint', '{.pcrSigningKeyFingerprint}'), ('SELinuxState', '{.selinuxState}'),
+                  ('ModuleSignatureEnforced', '{.moduleSignatureEnforced}'))),
 )
 DEFINITIONS = {t.id: t for t in TYPES}
 
@@ -161,8 +175,9 @@ class Resource(NamedTuple):
                                                             yaml_spec=goyaml.dumps(self.spec)))
 
 
-def _meta_resources(created: float) -> list[Resource]:
-    out = [Resource(META, RESOURCE_DEFINITION_TYPE, t.id, t.spec(), t.proto(), created=created) for t in TYPES]
+def _meta_resources(version: TalosVersion, created: float) -> list[Resource]:
+    out = [Resource(META, RESOURCE_DEFINITION_TYPE, t.id, t.spec(), t.proto(), created=created) for t in TYPES
+           if t.registered(version)]
     for name, description in NAMESPACES:
         out.append(Resource(META, NAMESPACE_TYPE, name, {'description': description},
                             meta_pb2.NamespaceSpec(description=description).SerializeToString(), created=created))
@@ -218,17 +233,20 @@ def _meta_keys(machine: 'Machine', created: float) -> list[Resource]:
             for key, value in sorted(machine.meta.items())]
 
 
-def _extensions(schematic: Optional[str], created: float) -> list[Resource]:
-    """Image Factory installs carry a virtual extension named "schematic" whose version is the schematic ID."""
-    if not schematic:
-        return []
-    spec = {'image': '0.sqsh', 'metadata': {
-        'name': 'schematic', 'version': schematic, 'author': 'Image Factory',
-        'description': 'This extension contains the schematic ID of the image.',
-        'compatibility': {'talos': {'version': ''}}}}
-    # Talos encodes this spec with its own protobuf tags (no .proto file): clients read the YAML.
-    return [Resource('runtime', 'ExtensionStatuses.runtime.talos.dev', '0', spec, b'',
-                     'runtime.ExtensionStatusController', created=created)]
+def _installed_image(machine: 'Machine', image: InstallerImage, created: float) -> list[Resource]:
+    """What the booted installer image tells: its extensions, its schematic (1.14+), SecureBoot."""
+    out = [Resource('runtime', image_resources.EXTENSION_STATUS_TYPE, str(index), spec, proto,
+                    'runtime.ExtensionStatusController', created=created)
+           for index, (spec, proto) in enumerate(image_resources.extension_statuses(image))]
+    schematic = image_resources.image_factory_schematic(image)
+    if schematic is not None:
+        out.append(Resource('runtime', image_resources.IMAGE_FACTORY_SCHEMATIC_TYPE,
+                            image_resources.IMAGE_FACTORY_SCHEMATIC_ID, schematic[0], schematic[1],
+                            'runtime.ImageFactorySchematicController', created=created))
+    spec, proto = image_resources.security_state(image, machine.secureboot)
+    out.append(Resource('runtime', image_resources.SECURITY_STATE_TYPE, image_resources.SECURITY_STATE_ID, spec, proto,
+                        'runtime.SecurityStateController', created=created))
+    return out
 
 
 def _services(machine: 'Machine', created: float) -> list[Resource]:
@@ -262,7 +280,7 @@ def machine_resources(machine: 'Machine') -> list[Resource]:
         stage=MACHINE_STAGES.index(lifecycle.stage), status=runtime_pb2.MachineStatusStatus(
             ready=ready, unmet_conditions=[runtime_pb2.UnmetCondition(**item) for item in unmet]),
     ).SerializeToString()
-    out = _meta_resources(booted)
+    out = _meta_resources(machine.version, booted)
     out += [
         Resource('runtime', 'MachineStatuses.runtime.talos.dev', 'machine', status_spec, status_proto,
                  'runtime.MachineStatusController', version=4, created=booted),
@@ -279,7 +297,7 @@ def machine_resources(machine: 'Machine') -> list[Resource]:
                  'network.HostnameSpecController', created=booted),
     ]
     out += _node_addresses(machine, booted)
-    out += _extensions(lifecycle.current.schematic, booted)
+    out += _installed_image(machine, lifecycle.current, booted)
     out += _meta_keys(machine, booted)
     out += _services(machine, booted)
     if machine.configured:

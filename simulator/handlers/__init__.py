@@ -8,9 +8,9 @@ from typing import Optional
 
 from simulator.calls import HANDLERS, Registered
 from simulator.handlers import apply, cosi, etcd, kubeconfig, lifecycle, machine, meta, services
-from simulator.handlers import health, watch
+from simulator.handlers import health, images, watch
 
-MODULES = (apply, cosi, etcd, health, kubeconfig, lifecycle, machine, meta, services, watch)
+MODULES = (apply, cosi, etcd, health, images, kubeconfig, lifecycle, machine, meta, services, watch)
 
 
 def lookup(path: str) -> Optional[Registered]:

@@ -20,7 +20,7 @@ _NOT_AUTHORIZED = 'not authorized'
 def check_access(call: Call, namespace: str, resource_type: str) -> None:
     """Talos's COSI read policy: known types only, sensitive types for os:admin, known namespaces."""
     definition = resources.DEFINITIONS.get(resource_type.lower())
-    if definition is None:
+    if definition is None or not definition.registered(call.machine.version):
         raise GRPCError(Status.PERMISSION_DENIED, 'resource type "%s" is not supported' % resource_type)
     if definition.sensitive and not call.is_admin:
         raise GRPCError(Status.PERMISSION_DENIED, _NOT_AUTHORIZED)

@@ -94,7 +94,7 @@ async def upgrade(call: Call) -> Any:
     machine, request = call.machine, call.request
     lifecycle = lifecycle_of(machine)
     try:
-        image, _present = lifecycle.pull(request.image)
+        image, _present = await lifecycle.pull(request.image)
     except installer.ImageNotFound as exc:
         raise GRPCError(Status.UNKNOWN, 'error validating installer image "%s": failed to pull image "%s": %s'
                         % (request.image, request.image, exc)) from None
@@ -117,7 +117,7 @@ def _not_found(reference: str, exc: Exception) -> GRPCError:
 async def image_pull(call: Call) -> Any:
     """Legacy ImagePull (deprecated in 1.13)."""
     try:
-        lifecycle_of(call.machine).pull(call.request.reference)
+        await lifecycle_of(call.machine).pull(call.request.reference)
     except installer.ImageNotFound as exc:
         raise _not_found(call.request.reference, exc) from None
     return machine_pb2.ImagePullResponse(messages=[machine_pb2.ImagePull()])
@@ -129,7 +129,7 @@ async def pull(call: Call) -> AsyncIterator[Any]:
     if not reference.strip():
         raise GRPCError(Status.UNKNOWN, 'failed to parse image reference "": invalid reference format')
     try:
-        image, present = lifecycle_of(call.machine).pull(reference)
+        image, present = await lifecycle_of(call.machine).pull(reference)
     except installer.ImageNotFound as exc:
         raise _not_found(reference, exc) from None
     statuses = [_PULL_STATUS.ALREADY_EXISTS] if present else [

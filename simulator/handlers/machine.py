@@ -11,6 +11,7 @@ from grpclib.exceptions import GRPCError
 
 from simulator.api import MachineService, common_pb2, machine_pb2
 from simulator.calls import Call, server_stream, unary
+from simulator.image_factory.catalogue import platform_mode
 
 BOOT_ID_PATH = '/proc/sys/kernel/random/boot_id'
 
@@ -22,7 +23,7 @@ async def version(call: Call) -> Any:
     message = machine_pb2.Version(
         version=machine_pb2.VersionInfo(tag=tag.tag, sha=tag.sha, built='', go_version=tag.go_version,
                                         os='linux', arch='amd64'),
-        platform=machine_pb2.PlatformInfo(name='metal', mode='metal'),
+        platform=machine_pb2.PlatformInfo(name=machine.platform, mode=platform_mode(machine.platform)),
     )
     if machine.configured:
         # Talos reports features only once a machine config is loaded.

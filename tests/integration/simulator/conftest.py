@@ -10,8 +10,11 @@ import base64
 import json
 import os
 import random
+import ssl
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from typing import Any, Optional, Sequence
 
@@ -56,6 +59,32 @@ class SimFleet:
 
     def ctl(self, *args: str) -> dict[str, Any]:
         return json.loads(run_sim('ctl', '--state-dir', self.state_dir, *args).stdout)
+
+    @property
+    def factory_url(self) -> str:
+        """The fleet's emulated Image Factory (HTTPS; its registry host is the URL's host:port)."""
+        return self.cluster['image_factory']['url']
+
+    @property
+    def factory_ca(self) -> str:
+        """Path of the PEM CA that signed the factory's certificate."""
+        return self.cluster['image_factory']['ca']
+
+    def factory(self, method: str, path: str, body: Optional[bytes] = None) -> tuple[int, str, bytes]:
+        """One plain HTTPS request to the factory: (status, Content-Type, body)."""
+        request = urllib.request.Request(self.factory_url + path, data=body, method=method)
+        context = ssl.create_default_context(cafile=self.factory_ca)
+        try:
+            with urllib.request.urlopen(request, context=context, timeout=10) as response:
+                return response.status, response.headers.get('Content-Type', ''), response.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.headers.get('Content-Type', ''), exc.read()
+
+    def post_schematic(self, text: str) -> str:
+        """Create a schematic at the factory; its ID."""
+        status, _type, body = self.factory('POST', '/schematics', text.encode())
+        assert status == 201, body
+        return json.loads(body)['id']
 
     @property
     def pid(self) -> int:

@@ -24,7 +24,8 @@ from ansible_collections.talos.linux.tests.integration.simulator.conftest import
     PORT, SimFleet, rpc, run_sim, start_sim_fleet,
 )
 
-SCHEMATIC = 'a' * 64
+# A schematic the fleet's factory learns in the tests that use it (the factory serves known schematics only).
+SCHEMATIC_YAML = 'customization:\n  extraKernelArgs:\n    - talos-sim-test\n'
 BOOT_ID = '/proc/sys/kernel/random/boot_id'
 
 
@@ -165,6 +166,7 @@ def test_reader_may_not_reboot_and_tail_id_is_checked(fleet114):
 
 def test_pull_upgrade_reboot_and_rollback_on_1_14(fleet114):
     name = 'talos-worker-2'
+    schematic = fleet114.post_schematic(SCHEMATIC_YAML)
     address, tls = fleet114.address(name), fleet114.tls()
     extensions = state_pb2.ListRequest(namespace='runtime', type='ExtensionStatuses.runtime.talos.dev')
     assert '376567988ad3' in rpc(address, tls, State.List, extensions)[0].resource.spec.yaml_spec
@@ -174,10 +176,10 @@ def test_pull_upgrade_reboot_and_rollback_on_1_14(fleet114):
     err = grpc_error(address, tls, ImageService.Pull,
                      image_pb2.ImageServicePullRequest(containerd=containerd, image_ref=bad))
     assert err.status == Status.NOT_FOUND and bad in err.message
-    image = 'factory.talos.dev/metal-installer/%s:v1.14.2' % SCHEMATIC
+    image = 'factory.talos.dev/metal-installer/%s:v1.14.2' % schematic
     pulled = rpc(address, tls, ImageService.Pull, image_pb2.ImageServicePullRequest(containerd=containerd,
                                                                                     image_ref=image))
-    assert pulled[-1].name.startswith('factory.talos.dev/metal-installer/%s@sha256:' % SCHEMATIC)
+    assert pulled[-1].name.startswith('factory.talos.dev/metal-installer/%s@sha256:' % schematic)
     assert any(reply.HasField('pull_progress') for reply in pulled[:-1])
     err = grpc_error(address, tls, LifecycleService.Upgrade, lifecycle_pb2.LifecycleServiceUpgradeRequest(
         containerd=containerd, source=lifecycle_pb2.InstallArtifactsSource(image_name='ghcr.io/other:v1')))
@@ -189,15 +191,16 @@ def test_pull_upgrade_reboot_and_rollback_on_1_14(fleet114):
     assert version(address, tls) == 'v1.14.0'  # the installer does not reboot
     rpc(address, tls, MachineService.Reboot, machine_pb2.RebootRequest(mode=machine_pb2.RebootRequest.POWERCYCLE))
     wait_until(lambda: version(address, tls) == 'v1.14.2')
-    assert SCHEMATIC in rpc(address, tls, State.List, extensions)[0].resource.spec.yaml_spec
+    assert schematic in rpc(address, tls, State.List, extensions)[0].resource.spec.yaml_spec
     rpc(address, tls, MachineService.Rollback, machine_pb2.RollbackRequest())
     wait_until(lambda: version(address, tls) == 'v1.14.0')
 
 
 def test_injected_installer_failure(fleet114):
     name = 'talos-worker-1'
+    schematic = fleet114.post_schematic(SCHEMATIC_YAML)
     address, tls = fleet114.address(name), fleet114.tls()
-    image = 'factory.talos.dev/metal-installer/%s:v1.14.1' % SCHEMATIC
+    image = 'factory.talos.dev/metal-installer/%s:v1.14.1' % schematic
     rpc(address, tls, ImageService.Pull, image_pb2.ImageServicePullRequest(image_ref=image))
     fleet114.ctl('fail-upgrade', name)
     progress = rpc(address, tls, LifecycleService.Upgrade, lifecycle_pb2.LifecycleServiceUpgradeRequest(

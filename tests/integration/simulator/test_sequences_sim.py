@@ -24,7 +24,9 @@ from ansible_collections.talos.linux.tests.integration.simulator.test_lifecycle 
 
 Mode = machine_pb2.ApplyConfigurationRequest
 STATUS = 'MachineStatuses.runtime.talos.dev'
-FACTORY = 'factory.talos.dev/metal-installer/%s:%%s' % ('c' * 64)
+# The empty schematic: the one every Image Factory knows.
+FACTORY = 'factory.talos.dev/metal-installer/%s:%%s' % (
+    '376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba')
 
 
 @pytest.fixture(scope='module')
