@@ -7,11 +7,12 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Sequence
 
-from simulator import goyaml, image_resources
+from simulator import goyaml, image_resources, protoenc
 from ansible_collections.talos.linux.plugins.module_utils._api.resource.definitions.v1alpha1 import v1alpha1_pb2
 
 from simulator.api import cluster_pb2, common_pb2, config_pb2, meta_pb2, network_pb2, resource_pb2, runtime_pb2
 from simulator.kube import nodename
+from simulator.kube.settings import machine_kube_config
 from simulator.installer import InstallerImage
 from simulator.lifecycle import lifecycle_of
 from simulator.readiness import readiness
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from simulator.machine import Machine
 
 META = 'meta'
+KUBELET_SPEC_TYPE = 'KubeletSpecs.kubernetes.talos.dev'
 RESOURCE_DEFINITION_TYPE = 'ResourceDefinitions.meta.cosi.dev'
 NAMESPACE_TYPE = 'Namespaces.meta.cosi.dev'
 
@@ -135,6 +137,8 @@ TYPES = (
                  (('Hostname', '{.hostname}'), ('Machine Type', '{.machineType}'), ('OS', '{.operatingSystem}'),
                   ('Addresses', '{.addresses}'))),
     ResourceType(nodename.NODENAME_TYPE, 'Nodename', 'k8s', (), (('Nodename', '{.nodename}'),)),
+    # pkg/machinery/resources/k8s/kubelet_spec.go @ v1.14.0-rc.1: no print columns, sensitive
+    ResourceType(KUBELET_SPEC_TYPE, 'KubeletSpec', 'k8s', sensitive=True),
     # pkg/machinery/resources/runtime/image_factory_schematic.go (new in 1.14), security_status.go @ v1.14.0-rc.1
     ResourceType(image_resources.IMAGE_FACTORY_SCHEMATIC_TYPE, 'ImageFactorySchematic', 'runtime', (),
                  (('Schematic ID', '{.schematicId}'), ('Flavor', '{.flavor}'), ('API URL', '{.apiUrl}')),
@@ -265,6 +269,17 @@ def _nodename(machine: 'Machine', created: float) -> Resource:
                     nodename.nodename_proto(name, '1'), 'k8s.NodenameController', created=created)
 
 
+def _kubelet_spec(machine: 'Machine', created: float) -> Resource:
+    """k8s.KubeletSpecController (internal/app/machined/pkg/controllers/k8s/kubelet_spec.go:Run @ v1.14.0-rc.1):
+    the kubelet image of the config (its tag is the kubelet's version) and the node name it registers as. The
+    args, mounts and KubeletConfiguration it renders are not emulated; ``config`` stays empty."""
+    image = machine_kube_config(machine.config_yaml or '').images['kubelet']
+    name = nodename.from_hostname(machine.hostname)
+    spec = {'image': image, 'expectedNodename': name, 'config': {}}
+    return Resource('k8s', KUBELET_SPEC_TYPE, 'kubelet', spec, protoenc.encode([(1, image), (4, name)]),
+                    'k8s.KubeletSpecController', created=created)
+
+
 def machine_resources(machine: 'Machine') -> list[Resource]:
     """Everything the machine serves through COSI right now."""
     booted = machine.booted_at
@@ -303,6 +318,7 @@ def machine_resources(machine: 'Machine') -> list[Resource]:
     if machine.configured:
         out += _members(machine, booted)
         out.append(_nodename(machine, booted))
+        out.append(_kubelet_spec(machine, booted))
     # v1alpha1: the running config; persistent: the one on disk (differs after a staged or try apply)
     for id_, text in (('persistent', machine.persistent_yaml), ('v1alpha1', machine.config_yaml)):
         if text is not None:

@@ -23,6 +23,10 @@ description:
   - Like C(talosctl upgrade), the LifecycleService path cordons and drains the Kubernetes node after the install and
     before the reboot, and uncordons it once it is back and Ready (see O(drain)). The legacy API drains on the
     node's side.
+  - Before anything changes (check mode too), refuses a jump the target's installer would refuse (Talos's
+    upgrade rules, for example Talos 1.15 installs only on 1.13.0 or newer), naming the node, the rule and the
+    path to take (C(path)); O(force) does not skip it. Also refuses when the node's Kubernetes (its kubelet) is
+    outside the range the target supports ("upgrade Kubernetes first"), unless O(force).
   - Nothing is retried; a request that may have reached the node is never sent twice.
 author:
   - Talos Linux Ansible collection contributors (@talos-linux)
@@ -39,12 +43,17 @@ options:
     type: str
   image:
     description:
-      - Installer image, for example V(factory.talos.dev/metal-installer/<schematic>:v1.14.1) or
-        V(ghcr.io/siderolabs/installer:v1.12.6).
-      - Without it, O(version) picks the installer - Image Factory's for the node's current schematic and
-        platform when the node runs an Image Factory image, else V(ghcr.io/siderolabs/installer) up to Talos 1.13
-        and, from 1.14 on (where that image is no longer published), Image Factory's default schematic. A node that
-        runs system extensions without an Image Factory schematic needs O(image) for targets from 1.14 on.
+      - Installer image, for example V(factory.talos.dev/metal-installer/<schematic>:v1.14.1). Given, it wins
+        over what the node runs.
+      - Without it, O(version) picks the installer from what the node runs, as Talos builds installer references
+        (C(<factory>/<platform>-installer[-secureboot]/<schematic>:<version>)) - the schematic ID and factory of
+        the node's C(ImageFactorySchematic) resource (Talos 1.14 and newer; an empty API URL means
+        V(factory.talos.dev)), else its C(schematic) system extension; the platform the node reports (for example
+        V(aws-installer)), and V(-secureboot) when the node booted with SecureBoot.
+      - A node without a schematic gets Image Factory's default (empty) schematic for targets from Talos 1.14 on,
+        where Talos publishes its installer only through Image Factory, and also below 1.14 when it boots with
+        SecureBoot; below 1.14 otherwise the plain installer of Talos's own registry. A node that runs system
+        extensions without an Image Factory schematic needs O(image) for targets from 1.14 on.
     type: str
   version:
     description:
@@ -78,6 +87,9 @@ options:
     description:
       - Upgrade a control plane even when etcd would lose quorum while it is down. On the legacy API this also
         skips the node's own etcd checks.
+      - Also upgrade when the target does not support the node's Kubernetes version (a warning says so; Talos's
+        installer does not check Kubernetes). It never skips the upgrade-path check, which the installer
+        enforces.
     type: bool
     default: false
   wait:
@@ -100,17 +112,46 @@ options:
         installed but not running, and the node stays cordoned.
     type: bool
     version_added: 0.1.0
+  reboot:
+    description:
+      - V(false) installs the new release and stops there (LifecycleService path, Talos 1.13 and newer; the legacy
+        API fails naming this option) - no drain, no reboot. The node runs its old release until a later reboot
+        (for example M(talos.linux.reboot)), which boots the new one. C(staged) is V(true).
+      - Not idempotent while staged - the node still reports its old version, and Talos shows no pending install,
+        so running the task again before the reboot installs again (harmlessly, at the cost of a pull and an
+        install).
+    type: bool
+    default: true
+    version_added: 0.1.0
+  prepull:
+    description:
+      - Nodes to pull the installer on while this node reboots (after its install), all at once, each its own
+        installer for the same target version (its schematic, platform and SecureBoot; O(image) when given) - so
+        the next upgrades of a rollout skip the pull. Needs Talos 1.13 or newer on those nodes.
+      - A failed pre-pull is a warning, never a failure; C(prepulled) reports each node.
+    type: list
+    elements: str
+    default: []
+    version_added: 0.1.0
 attributes:
   check_mode:
     support: full
-    details: Reads the node's version and schematic, checks the etcd quorum and lists the pods a drain would evict
-      (C(drain.evicted)); reports what would be done.
+    details: Reads the node's version, schematic, platform and SecureBoot state, checks the upgrade path, the
+      Kubernetes version and the etcd quorum, lists the pods a drain would evict (C(drain.evicted)) and the images
+      O(prepull) would pull; reports what would be done, including the installer image.
   diff_mode:
     support: none
   idempotent:
-    support: full
+    support: partial
+    details: A node on the target version is left alone; a node staged with O(reboot=false) is installed again
+      until it is rebooted.
 notes:
   - Needs the role C(os:admin).
+  - Talos publishes no C(ghcr.io/siderolabs/installer) image from 1.14 on; this module never picks it for such a
+    target.
+seealso:
+  - plugin: talos.linux.upgrade_path
+    plugin_type: filter
 '''
 
 EXAMPLES = r'''
@@ -131,11 +172,30 @@ EXAMPLES = r'''
     delete_emptydir_data: true
     drain_timeout: 900
 
-- name: Rolling upgrade, one control plane at a time
+- name: Rolling upgrade, one control plane at a time, the next one pulling its installer meanwhile
   talos.linux.upgrade:
     node: "{{ item }}"
     version: v1.14.1
+    prepull: "{{ groups['controlplane'][ansible_loop.index:ansible_loop.index + 1] }}"
   loop: "{{ groups['controlplane'] }}"
+  loop_control:
+    extended: true
+
+- name: Install everywhere now, reboot later
+  talos.linux.upgrade:
+    node: 10.5.0.7
+    version: v1.14.1
+    reboot: false
+
+- name: The reboot that boots the staged release
+  talos.linux.reboot:
+    node: 10.5.0.7
+
+- name: From Talos 1.12 to 1.15, one upgrade per hop (1.15 installs only on 1.13.0 or newer)
+  talos.linux.upgrade:
+    node: 10.5.0.7
+    version: "{{ item }}"
+  loop: "{{ 'v1.12.6' | talos.linux.upgrade_path('v1.15.0', available=['v1.13.8', 'v1.13.9', 'v1.14.3']) }}"
 '''
 
 RETURN = r'''
@@ -161,6 +221,50 @@ image:
   description: The installer image used (or that would be used).
   returned: always
   type: str
+  sample: "factory.talos.dev/aws-installer-secureboot/\
+    376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba:v1.14.1"
+platform:
+  description: The platform the node reports, lowercased (the installer's C(<platform>-installer) name).
+  returned: always
+  type: str
+  sample: metal
+  version_added: 0.1.0
+secureboot:
+  description: Whether the node booted with SecureBoot (its C(SecurityState)); such a node gets the -secureboot
+    installer.
+  returned: always
+  type: bool
+  version_added: 0.1.0
+factory:
+  description: Registry host of the Image Factory the installer comes from; V(null) when the image names no
+    schematic.
+  returned: always
+  type: str
+  sample: factory.talos.dev
+  version_added: 0.1.0
+path:
+  description:
+    - The versions from the node's to the target, both included; just the node's when nothing was to be done.
+    - When the target's installer would refuse the node's version, the path to take instead, hops between
+      named by Talos line (V(newest v1.13.x)).
+  returned: always
+  type: list
+  elements: str
+  sample: [v1.12.6, newest v1.13.x, v1.15.0]
+  version_added: 0.1.0
+staged:
+  description: Whether the new release was installed without a reboot (O(reboot=false)); the node runs its old
+    release until rebooted.
+  returned: always
+  type: bool
+  version_added: 0.1.0
+prepulled:
+  description: For each node of O(prepull), the pinned image pulled there (check mode - the image that would be),
+    or C(failed) and why.
+  returned: when O(prepull) lists nodes
+  type: dict
+  sample: {10.5.0.8: "factory.talos.dev/metal-installer/3765...b4ba@sha256:0123...", 10.5.0.9: "failed: ..."}
+  version_added: 0.1.0
 old_schematic:
   description: Image Factory schematic ID the node ran before; V(null) for plain installer images.
   returned: always
@@ -244,6 +348,8 @@ from ansible_collections.talos.linux.plugins.module_utils.lifecycle.upgrade impo
         'force': {'type': 'bool', 'default': False},
         'wait': {'type': 'bool', 'default': True},
         'wait_timeout': {'type': 'float', 'default': 900.0},
+        'reboot': {'type': 'bool', 'default': True},
+        'prepull': {'type': 'list', 'elements': 'str', 'default': []},
         **drain_options(uncordon=True),
     },
     required_one_of=[('image', 'version')],
@@ -260,7 +366,8 @@ def main(talos: TalosModule) -> None:
             return await upgrade(client, node, image=params['image'], version=params['version'], api=params['api'],
                                  reboot_mode=params['reboot_mode'], stage=params['stage'],
                                  preserve=params['preserve'], force=params['force'], wait=params['wait'],
-                                 timeout=params['wait_timeout'], check_mode=talos.module.check_mode, drain=drain)
+                                 timeout=params['wait_timeout'], check_mode=talos.module.check_mode, drain=drain,
+                                 reboot=params['reboot'], prepull_nodes=params['prepull'], warn=talos.module.warn)
 
     # A failure after the upgrade started carries its partial result (changed: whether anything ran).
     talos.module.exit_json(node=address, **talos.run(settings, work, node=address))

@@ -86,10 +86,12 @@ def _meta(value: Any) -> list[dict[str, Any]]:
 
 
 def _bootloader(value: Any) -> str:
+    """BootloaderKindString tries the text as is, then lower-cased; it marshals back as its canonical name."""
     text = _string(value, 'bootloader')
-    if text and text not in BOOTLOADERS:
+    kind = text if text in BOOTLOADERS else text.lower()
+    if text and kind not in BOOTLOADERS:
         raise InvalidSchematic('%s does not belong to BootloaderKind values' % text)
-    return '' if text == 'none' else text
+    return '' if kind in ('', 'none') else kind
 
 
 def _sector_size(value: Any) -> int:

@@ -47,11 +47,27 @@ def ghcr_published(tag: str) -> bool:
     return version is not None and (version.major, version.minor) < (1, 14)
 
 
-def image_for(tag: str, schematic: Optional[str], platform: Optional[str]) -> Optional[str]:
-    """The installer of a version: Image Factory's for the node's schematic, else the plain one while it is
-    published, else Image Factory's default schematic; None when ``schematic`` is unknown (a custom image)."""
+def factory_image(registry: Optional[str], platform: str, secureboot: bool, schematic: str, tag: str) -> str:
+    """``<registry>/<platform>-installer[-secureboot]/<schematic>:<tag>``, the default registry when none is
+    given (pkg/images/images.go:NewInstallerImage @ v1.14.0-rc.1; the -secureboot flavour is the factory's)."""
+    return '%s/%s-installer%s/%s:%s' % (registry or FACTORY, platform, '-secureboot' if secureboot else '',
+                                        schematic, tag)
+
+
+def image_for(tag: str, schematic: Optional[str], platform: Optional[str], secureboot: bool = False,
+              factory: Optional[str] = None) -> str:
+    """The installer of a version for a node: its Image Factory's, for its schematic, platform and SecureBoot;
+    without a schematic the plain ghcr.io installer while it is published (it has no SecureBoot flavour), else
+    Image Factory's default schematic."""
+    platform = (platform or 'metal').lower()
     if schematic:
-        return '%s/%s-installer/%s:%s' % (FACTORY, platform or 'metal', schematic, tag)
-    if ghcr_published(tag):
+        return factory_image(factory, platform, secureboot, schematic, tag)
+    if ghcr_published(tag) and not secureboot:
         return '%s:%s' % (GHCR_INSTALLER, tag)
-    return '%s/%s-installer/%s:%s' % (FACTORY, platform or 'metal', DEFAULT_SCHEMATIC, tag)
+    return factory_image(None, platform, secureboot, DEFAULT_SCHEMATIC, tag)
+
+
+def registry_of(reference: str) -> Optional[str]:
+    """The registry host of an image reference when its first component names one (has a dot or a port)."""
+    first, _slash, rest = reference.partition('/')
+    return first if rest and ('.' in first or ':' in first or first == 'localhost') else None

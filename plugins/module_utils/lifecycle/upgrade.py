@@ -12,13 +12,19 @@ The Kubernetes node is drained as talosctl does (see drain_step): by default on 
 LifecycleService path, after the install and before the reboot, and uncordoned once the node is
 back and Ready; the legacy path is drained by Talos itself unless ``drain`` asks for it.
 
+Before anything changes: the target's installer must accept the node's version and the target must support
+its Kubernetes (upgrade_checks). ``reboot=False`` stops after the install (LifecycleService path only): the
+node runs its old release until something reboots it, and nothing on the node says an install is pending, so
+a second run installs again. ``prepull_nodes`` pull their own installers while this node reboots (prepull).
+
 Private module: free to change between releases.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
 from ansible_collections.talos.linux.plugins.module_utils.client.events import SequenceLocked
@@ -26,49 +32,43 @@ from ansible_collections.talos.linux.plugins.module_utils.client.version import 
 from ansible_collections.talos.linux.plugins.module_utils.client.wait import Deadline
 from ansible_collections.talos.linux.plugins.module_utils.lifecycle.drain_step import DrainStep
 from ansible_collections.talos.linux.plugins.module_utils.lifecycle.installer_image import (ghcr_published, image_for,
-                                                                                            parse_image)
+                                                                                            parse_image, registry_of)
+from ansible_collections.talos.linux.plugins.module_utils.lifecycle.node_image import (NodeImage, node_schematic,
+                                                                                       read_node_image)
+from ansible_collections.talos.linux.plugins.module_utils.lifecycle.prepull import prepull, warnings_of
 from ansible_collections.talos.linux.plugins.module_utils.lifecycle.quorum_guard import guard_quorum, machine_type
 from ansible_collections.talos.linux.plugins.module_utils.lifecycle.reboot import reboot_and_wait
+from ansible_collections.talos.linux.plugins.module_utils.lifecycle.upgrade_checks import guard_kubernetes, guard_path
 
-EXTENSIONS = ('runtime', 'ExtensionStatuses.runtime.talos.dev')
-SCHEMATIC_EXTENSION = 'schematic'  # Image Factory's virtual extension: its version is the schematic ID
 OUTPUT_TAIL = 10
 
 
-async def node_schematic(client: Any, node: Optional[str]) -> Optional[str]:
-    schematic, _others = await node_extensions(client, node)
-    return schematic
-
-
-async def node_extensions(client: Any, node: Optional[str]) -> tuple[Optional[str], bool]:
-    """(Image Factory schematic ID or None, whether other system extensions run)."""
-    schematic, others = None, False
-    async for extension in client.list_resources(*EXTENSIONS, node=node):
-        metadata = (extension['spec'] or {}).get('metadata') or {}
-        if metadata.get('name') == SCHEMATIC_EXTENSION:
-            schematic = metadata.get('version') or None
-        else:
-            others = True
-    return schematic, others
-
-
-def target_of(image: Optional[str], version: Optional[str], schematic: Optional[str],
-              platform: Optional[str], custom: bool = False) -> tuple[str, str, Optional[str]]:
-    """(image, version tag, schematic or None) to upgrade to, from the options and the node's schematic."""
+def normalized_version(version: Optional[str]) -> Optional[str]:
     if version is not None and parse_version(version) is None:
         raise TalosError('version %r is not a Talos version tag such as v1.14.1' % version)
     if version is not None and not version.startswith('v'):
         version = 'v' + version
+    return version
+
+
+def installer_for(version: str, running: NodeImage) -> str:
+    """The installer of ``version`` for what the node runs; fails for extensions without an Image Factory
+    schematic once ghcr.io's plain installer is gone (their custom installer cannot be named from here)."""
+    if running.custom_extensions and not running.schematic and not ghcr_published(version):
+        raise TalosError('cannot tell which installer image to use for Talos %s: the node runs system extensions '
+                         'but no Image Factory schematic, and Talos publishes its installer only through Image '
+                         'Factory from 1.14 on; give image' % version)
+    return image_for(version, running.schematic, running.platform, running.secureboot, running.factory)
+
+
+def target_of(image: Optional[str], version: Optional[str],
+              running: NodeImage) -> tuple[str, str, Optional[str]]:
+    """(image, version tag, schematic or None) to upgrade to, from the options and what the node runs."""
+    version = normalized_version(version)
     if image is None:
         if version is None:
             raise TalosError('give image, version or both')
-        if custom and not schematic and not ghcr_published(version):
-            # System extensions without an Image Factory schematic: a custom installer, which we cannot name.
-            raise TalosError('cannot tell which installer image to use for Talos %s: the node runs system extensions '
-                             'but no Image Factory schematic, and ghcr.io/siderolabs/installer is not published '
-                             'from Talos 1.14 on; give image' % version)
-        default = image_for(version, schematic, platform)
-        return default, version, schematic
+        return installer_for(version, running), version, running.schematic
     parsed = parse_image(image)
     if version is not None and parsed.tag is not None and parsed.tag != version:
         raise TalosError('image %s is Talos %s, but version is %s' % (image, parsed.tag, version))
@@ -109,26 +109,69 @@ async def _install(client: Any, node: Optional[str], image: str, timeout: float,
                          node=node, result=result)
 
 
+def _start_prepull(client: Any, nodes: list[str], image: Optional[str], version: str, timeout: float,
+                   check_mode: bool) -> Optional['asyncio.Task[dict[str, str]]']:
+    """Pre-pull on ``nodes`` in the background: the explicit ``image`` when given, else each node's own."""
+    if not nodes:
+        return None
+
+    def resolve(running: NodeImage) -> str:
+        return image if image is not None else installer_for(version, running)
+    return asyncio.ensure_future(prepull(client, nodes, resolve, timeout, check_mode))
+
+
+async def _finish_prepull(task: Optional['asyncio.Task[dict[str, str]]'], result: dict[str, Any],
+                          warn: Callable[[str], None]) -> None:
+    if task is not None:
+        result['prepulled'] = await task
+        for warning in warnings_of(result['prepulled']):
+            warn(warning)
+
+
+def _refuse_staging(api: str, current: str, drain: DrainStep) -> None:
+    if api != 'lifecycle':
+        raise TalosError('reboot: false needs the LifecycleService path (Talos 1.13 and newer, api lifecycle); '
+                         'the legacy API of Talos %s reboots as part of the upgrade' % current)
+    if drain.params.get('drain'):
+        raise TalosError('drain: true drains before the reboot, and reboot: false has none; the node keeps '
+                         'running its pods until it is rebooted')
+
+
 async def upgrade(client: Any, node: Optional[str], *, image: Optional[str], version: Optional[str], api: str,
                   reboot_mode: str, stage: bool, preserve: bool, force: bool, wait: bool, timeout: float,
-                  check_mode: bool, drain: DrainStep) -> dict[str, Any]:
+                  check_mode: bool, drain: DrainStep, reboot: bool = True,
+                  prepull_nodes: Optional[list[str]] = None,
+                  warn: Callable[[str], None]) -> dict[str, Any]:
     started = time.monotonic()
-    info = await client.version(node)
-    current, platform = info['tag'], (info.get('platform') or {}).get('name')
-    schematic, custom = await node_extensions(client, node)
-    target_image, target_version, target_schematic = target_of(image, version, schematic, platform, custom)
+    running = await read_node_image(client, node)
+    current = running.version
+    target_image, target_version, target_schematic = target_of(image, version, running)
+    schematic = running.schematic
     result: dict[str, Any] = {
         'changed': False, 'old_version': current, 'new_version': current, 'target_version': target_version,
         'image': target_image, 'old_schematic': schematic, 'new_schematic': schematic, 'api': None,
-        'durations': {}, 'installer_output': [], 'quorum': None, 'drain': drain.result(),
+        'platform': running.platform, 'secureboot': running.secureboot,
+        'factory': registry_of(target_image) if parse_image(target_image).schematic else None,
+        'path': [current], 'staged': False, 'durations': {}, 'installer_output': [], 'quorum': None,
+        'drain': drain.result(),
     }
     if current == target_version and (target_schematic is None or target_schematic == schematic):
         result['msg'] = 'the node already runs Talos %s%s' % (
             current, ' with schematic %s' % schematic if target_schematic else '')
         return result
+    try:
+        result['path'] = guard_path(current, target_version)
+        for warning in guard_kubernetes(running.kubernetes, current, target_version, force):
+            warn(warning)
+    except TalosError as exc:
+        exc.node, exc.result = node, dict(result, **(exc.result or {}))
+        raise
     result['api'] = choose_api(api, current)
+    if not reboot:
+        _refuse_staging(result['api'], current, drain)
     result['quorum'] = await guard_quorum(client, node, 'upgrade', force, await machine_type(client, node))
-    drain.decide(result['api'])
+    if reboot:
+        drain.decide(result['api'])
     try:
         await drain.prepare()
     except TalosError as exc:
@@ -136,12 +179,16 @@ async def upgrade(client: Any, node: Optional[str], *, image: Optional[str], ver
         raise
     result['changed'] = True
     if check_mode:
+        prepulling = _start_prepull(client, prepull_nodes or [], image, target_version, timeout, True)
         try:
             await drain.before(check_mode=True)
         finally:
             result['drain'] = drain.result()
-        result['msg'] = 'would upgrade Talos %s to %s with %s (%s API)' % (
-            current, target_version, target_image, result['api'])
+        await _finish_prepull(prepulling, result, warn)
+        result['staged'] = not reboot
+        result['msg'] = 'would %s Talos %s to %s with %s (%s API)' % (
+            'upgrade' if reboot else 'install (without rebooting)', current, target_version, target_image,
+            result['api'])
         return result
 
     async def action() -> str:
@@ -150,9 +197,19 @@ async def upgrade(client: Any, node: Optional[str], *, image: Optional[str], ver
         return await client.upgrade_legacy(target_image, node, stage=stage, preserve=preserve, force=force,
                                            reboot_mode=reboot_mode.upper())
 
+    prepulling = None
     try:
         if result['api'] == 'lifecycle':
             await _install(client, node, target_image, timeout, result)
+        # The next nodes pull their installers while this one drains and reboots.
+        prepulling = _start_prepull(client, prepull_nodes or [], image, target_version, timeout, False)
+        if not reboot:
+            await _finish_prepull(prepulling, result, warn)
+            result['staged'] = True
+            result['durations']['total'] = round(time.monotonic() - started, 3)
+            result['msg'] = ('installed Talos %s; the node runs Talos %s until it is rebooted'
+                             % (target_version, current))
+            return result
         await drain.before(check_mode=False)
         rebooted_at = time.monotonic()
         # The documented budget: wait_timeout for the pull and installer, then again for the node to come back
@@ -162,7 +219,10 @@ async def upgrade(client: Any, node: Optional[str], *, image: Optional[str], ver
         result['durations']['reboot' if result['api'] == 'lifecycle' else 'upgrade'] = round(
             time.monotonic() - rebooted_at, 3)
         await drain.after(wait, deadline)
+        await _finish_prepull(prepulling, result, warn)
     except TalosError as exc:
+        if prepulling is not None and not prepulling.done():
+            prepulling.cancel()
         result['drain'] = drain.result()
         if isinstance(exc, SequenceLocked):
             # Refused before anything ran: the legacy path changed nothing; the LifecycleService path has installed.
@@ -176,7 +236,7 @@ async def upgrade(client: Any, node: Optional[str], *, image: Optional[str], ver
     result['boot_id_before'], result['boot_id'] = outcome['boot_id_before'], outcome.get('boot_id')
     if wait:
         result['new_version'] = outcome.get('version')
-        result['new_schematic'] = await node_schematic(client, node)
+        result['new_schematic'], _factory, _others = await node_schematic(client, node, result['new_version'])
     result['durations']['total'] = round(time.monotonic() - started, 3)
     result['msg'] = 'upgraded Talos %s to %s' % (current, target_version) if wait else \
         'upgrade to Talos %s started' % target_version
