@@ -111,7 +111,7 @@ class WaitTimedOut(TalosError):
 def timed_out(what: str, deadline: Deadline, seen: str, node: Optional[str] = None) -> WaitTimedOut:
     """The error of a wait that ran out of time: what was awaited, for how long, and the last thing seen."""
     return WaitTimedOut('timed out after %.0fs waiting for %s; last seen: %s' % (deadline.timeout, what, seen),
-                      code='DEADLINE_EXCEEDED', node=node)
+                        code='DEADLINE_EXCEEDED', node=node)
 
 
 async def wait_for(check: Check, what: str, deadline: Deadline, node: Optional[str] = None,
