@@ -5,20 +5,24 @@ PY := $(VENV)/bin/python
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.build/collections
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup test unit integration interop compat sanity lint proto demo bench clean
+.PHONY: setup test unit integration interop faults compat sanity lint proto demo bench clean
 
 setup:
 	@scripts/setup.sh
 
 ## test: every check CI runs (sanity, lint, the plugin-level tests on ansible-core 2.16, then every test)
 test: setup sanity lint compat
-	$(PY) -m pytest tests/unit tests/integration tests/interop
+	$(PY) -m pytest tests/unit tests/integration tests/interop tests/faults
 
 unit: setup
 	$(PY) -m pytest tests/unit
 
 integration: setup
 	$(PY) -m pytest tests/integration
+
+## faults: the fault matrix (docs/reliability.md)
+faults: setup
+	$(PY) -m pytest tests/faults
 
 ## interop: the client against real Go peers (our grpc-go server, etcd, grpcurl)
 interop: setup
