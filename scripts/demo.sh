@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# make demo: the main job against talos-sim - bootstrap a cluster from maintenance mode, roll an upgrade,
-# enforce the config on a drifted machine.
+# make demo: the main job against talos-sim - bootstrap a cluster from maintenance mode, roll an upgrade two Talos
+# lines up through the Image Factory installer of a schematic made for it, enforce the config on a drifted machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 state=.build/demo
@@ -11,9 +11,11 @@ export ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0
 
 python -m simulator down --state-dir "$state" >/dev/null 2>&1 || true
 rm -rf "$state"
-echo "== starting talos-sim: 3 control planes, 2 workers, in maintenance mode (Talos v1.14.0)"
+echo "== starting talos-sim: 3 control planes, 2 workers, in maintenance mode (Talos v1.12.4), and its Image Factory"
 python -m simulator up --state-dir "$state" --controlplanes 3 --workers 2 --maintenance --subnet 127.77.0.0/24 \
-  --reboot-delay 0.3
+  --reboot-delay 0.3 --talos-version v1.12.4
+factory_url=$(python -c 'import json, sys; print(json.load(open(sys.argv[1]))["image_factory"]["url"])' "$state/cluster.json")
+factory_ca=$(python -c 'import json, sys; print(json.load(open(sys.argv[1]))["image_factory"]["ca"])' "$state/cluster.json")
 mkdir -p "$cluster"
 
 # A static inventory: the machines, their groups, the cluster's inputs and one patch per level.
@@ -26,10 +28,10 @@ all:
     talos_talosconfig: $cluster/talosconfig
     talos_cluster_bootstrap_dir: $cluster
     talos_cluster_bootstrap_cluster_name: demo
-    talos_cluster_bootstrap_talos_version: v1.14
+    talos_cluster_bootstrap_talos_version: v1.12
     talos_cluster_bootstrap_kubernetes_version: 1.33.1
     talos_cluster_bootstrap_patches:
-      - machine: {nodeLabels: {managed-by: ansible}}
+      - machine: {nodeLabels: {managed-by: ansible}, install: {disk: /dev/sda}}  # Talos 1.12 wants an install disk
     talos_cluster_bootstrap_group_patches:
       worker:
         - machine: {nodeLabels: {node-role: worker}}
@@ -99,9 +101,48 @@ for pod in pods:
 PY
 
 echo
-echo "== 3. rolling upgrade to v1.14.1 (playbooks/rolling_upgrade.yml): one node at a time, each cordoned and"
-echo "      drained before its reboot (the budget keeps one web pod running), uncordoned after the health gate"
-play rolling_upgrade -e talos_rolling_upgrade_version=v1.14.1
+echo "== 3. a schematic with an extension on the Image Factory (talos.linux.image_factory_schematic), its installer"
+cat > "$state/schematic.yml" <<YAML
+- name: Schematic
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  vars:
+    ansible_python_interpreter: "{{ ansible_playbook_python }}"
+    factory: {factory_url: $factory_url, ca_path: $factory_ca}
+  tasks:
+    - name: Create the schematic (iscsi-tools)
+      talos.linux.image_factory_schematic:
+        schematic: {customization: {systemExtensions: {officialExtensions: [siderolabs/iscsi-tools]}}}
+        factory_url: "{{ factory.factory_url }}"
+        ca_path: "{{ factory.ca_path }}"
+      register: schematic
+    - name: Its installer for v1.15.0
+      talos.linux.image_factory_info:
+        talos_version: v1.15.0
+        schematic_id: "{{ schematic.id }}"
+        factory_url: "{{ factory.factory_url }}"
+        ca_path: "{{ factory.ca_path }}"
+      register: info
+    - name: Show it
+      ansible.builtin.debug:
+        msg: "{{ info.urls.installer }}"
+YAML
+ansible-playbook -i localhost, "$state/schematic.yml" > "$state/schematic.log" 2>&1 || { cat "$state/schematic.log"; exit 1; }
+installer=$(sed -n 's/^ *"msg": "\(.*\)"$/\1/p' "$state/schematic.log" | tail -1)
+echo "    $installer"
+
+echo
+echo "== 4. the plan (--check changes nothing): Talos 1.15 installs only on 1.13.0 or newer"
+upgrade_vars=(-e "talos_rolling_upgrade_image=$installer" -e "talos_rolling_upgrade_factory_url=$factory_url"
+              -e "talos_rolling_upgrade_factory_ca_path=$factory_ca")
+play rolling_upgrade --check "${upgrade_vars[@]}"
+
+echo
+echo "== 5. rolling upgrade to that installer (playbooks/rolling_upgrade.yml): one node at a time, each cordoned and"
+echo "      drained before its reboot (the budget keeps one web pod running), uncordoned after the health gate,"
+echo "      the next node pulling its installer meanwhile"
+play rolling_upgrade "${upgrade_vars[@]}"
 python - "$cluster/kubeconfig" <<'PY'
 import sys
 from kubernetes import client, config
@@ -113,7 +154,7 @@ echo "    budget violations talos-sim recorded during the rollout: $(python -m s
   | python -c 'import json, sys; print(len(json.load(sys.stdin)["violations"]))')"
 
 echo
-echo "== 4. config enforcement (playbooks/config_enforce.yml) after someone changed worker-1 by hand"
+echo "== 6. config enforcement (playbooks/config_enforce.yml) after someone changed worker-1 by hand"
 cat > "$state/drift.yml" <<YAML
 - name: Drift
   hosts: localhost

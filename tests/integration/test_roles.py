@@ -75,6 +75,11 @@ def recap(output: str) -> dict[str, dict[str, int]]:
     return found
 
 
+def touched(output: str) -> set[str]:
+    """Hosts with a change or a failure in the PLAY RECAP (the rolling upgrade's plan reads every host)."""
+    return {host for host, counts in recap(output).items() if counts['changed'] or counts['failed']}
+
+
 def versions(fleet) -> dict[str, str]:
     return {m['name']: m['talos_version'] for m in json.loads(fleet.ctl('status'))['machines']}
 
@@ -186,7 +191,7 @@ def test_rolling_upgrade_stops_at_a_dead_machine_and_resumes(cluster):
     assert versions(fleet) == {'talos-cp-1': 'v1.14.2', 'talos-cp-2': 'v1.14.2', 'talos-cp-3': 'v1.14.1',
                                'talos-worker-1': 'v1.14.1', 'talos-worker-2': 'v1.14.1'}
     assert states(fleet)['talos-cp-2'] == 'stopped'
-    assert set(recap(stopped.output)) == {'cp-1', 'cp-2'}  # nobody else was even looked at
+    assert touched(stopped.output) == {'cp-1', 'cp-2'}  # the plan read every node; nobody after cp-2 was touched
 
     fleet.ctl('start', 'talos-cp-2')
     resumed = run('rolling_upgrade.yml', inventory, target)
@@ -205,4 +210,4 @@ def test_rolling_upgrade_unknown_image(cluster):
     assert image in result.output
     assert set(versions(fleet).values()) == {'v1.14.2'}
     assert set(states(fleet).values()) == {'running'}
-    assert set(recap(result.output)) == {'cp-1'}
+    assert touched(result.output) == {'cp-1'}

@@ -29,15 +29,22 @@ def _names(tasks: list) -> list[str]:
     return names
 
 
+def _load(path: str):
+    with open(path, encoding='utf-8') as f:
+        return yaml.safe_load(f)
+
+
 @pytest.mark.parametrize('role', sorted(os.listdir(ROLES)))
 def test_prefix(role):
     prefix = 'talos_%s_' % role
-    with open(os.path.join(ROLES, role, 'defaults', 'main.yml'), encoding='utf-8') as f:
-        defaults = yaml.safe_load(f) or {}
-    with open(os.path.join(ROLES, role, 'meta', 'argument_specs.yml'), encoding='utf-8') as f:
-        options = yaml.safe_load(f)['argument_specs']['main']['options']
-    with open(os.path.join(ROLES, role, 'tasks', 'main.yml'), encoding='utf-8') as f:
-        tasks = yaml.safe_load(f)
-    assert set(defaults) <= set(options), 'defaults without documentation'
-    names = set(defaults) | set(options) | set(_names(tasks))
+    root = os.path.join(ROLES, role)
+    defaults = _load(os.path.join(root, 'defaults', 'main.yml')) or {}
+    entry_points = _load(os.path.join(root, 'meta', 'argument_specs.yml'))['argument_specs'].values()
+    options = set().union(*(entry['options'] for entry in entry_points))
+    derived = os.path.join(root, 'vars', 'main.yml')
+    names = set(defaults) | options | set(_load(derived) if os.path.exists(derived) else {})
+    tasks = os.path.join(root, 'tasks')
+    for name in sorted(os.listdir(tasks)):
+        names |= set(_names(_load(os.path.join(tasks, name))))
+    assert set(defaults) <= options, 'defaults without documentation'
     assert sorted(n for n in names - CONNECTION_VARIABLES if not n.startswith(prefix)) == []
