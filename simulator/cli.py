@@ -100,6 +100,21 @@ def build_parser() -> argparse.ArgumentParser:
     stall = ctl_sub.add_parser('stall', help="make the machine's next sequence spend SECONDS in its first task")
     stall.add_argument('machine', help='machine name, hostname or address')
     stall.add_argument('service', metavar='SECONDS', help='how long the first task takes (e.g. pods slow to stop)')
+    hang = ctl_sub.add_parser('hang', help="make the machine's apid hang: tls takes TCP but never answers TLS, "
+                                           'rpc (default) completes TLS but answers no call (until ctl unhang)')
+    hang.add_argument('machine', help='machine name, hostname or address')
+    hang.add_argument('service', metavar='tls|rpc', nargs='?', choices=('tls', 'rpc'), default='rpc',
+                      help='where apid stops answering')
+    ctl_sub.add_parser('unhang', help="let a hung apid answer again").add_argument(
+        'machine', help='machine name, hostname or address')
+    slow = ctl_sub.add_parser('slow', help="make the machine's apid answer every call SECONDS late (0: at once)")
+    slow.add_argument('machine', help='machine name, hostname or address')
+    slow.add_argument('service', metavar='SECONDS', help='delay before each answer')
+    for op, text in (('partition', 'cut two machines apart: neither reaches the other (apid forwarding, etcd join)'),
+                     ('heal', 'let two partitioned machines reach each other again')):
+        pair = ctl_sub.add_parser(op, help=text)
+        pair.add_argument('machine', help='machine name, hostname or address')
+        pair.add_argument('peer', help='the other machine')
     ctl_sub.add_parser('kube-violations', help='list every moment a PodDisruptionBudget of the cluster stopped holding')
     ctl_sub.add_parser('kube-departures', help="list each stop of a Kubernetes node's machine: cordoned or not, "
                                                'and the drainable pods still on it')
@@ -319,6 +334,8 @@ def cmd_ctl(args: argparse.Namespace) -> int:
         message['machine'] = args.machine
     if getattr(args, 'service', None):
         message['service'] = args.service
+    if getattr(args, 'peer', None):
+        message['peer'] = args.peer
     try:
         reply = control.send(state.control_socket, message)
     except (FileNotFoundError, ConnectionRefusedError):

@@ -16,6 +16,8 @@ import os
 import socket
 from typing import Any, Awaitable, Callable
 
+from simulator.apid_faults import apid_faults_of
+from simulator import faults_partition
 from simulator.fleet import Fleet
 from simulator.lifecycle import lifecycle_of
 from simulator.services import ServiceError, services_of
@@ -134,6 +136,53 @@ async def _time_sync(fleet: Fleet, request: dict[str, Any]) -> dict[str, Any]:
         raise ValueError('time-sync takes on or off, not %r' % state)
     hold_time_sync(machine, state == 'off')
     return {'machine': machine.describe(), 'time_synced': state == 'on'}
+
+
+@operation('hang')
+async def _hang(fleet: Fleet, request: dict[str, Any]) -> dict[str, Any]:
+    """The machine's apid hangs (simulator.apid_faults): ``tls`` takes TCP but never answers TLS, ``rpc`` (the
+    default) completes TLS but never answers a call; until ``unhang``."""
+    machine = fleet.find(str(request.get('machine', '')))
+    faults = apid_faults_of(machine)
+    faults.set_hang(str(request.get('service') or 'rpc'))
+    return {'machine': machine.describe(), 'apid': faults.describe()}
+
+
+@operation('unhang')
+async def _unhang(fleet: Fleet, request: dict[str, Any]) -> dict[str, Any]:
+    """Held calls run, connections held at the TLS step are cut, new ones are served again."""
+    machine = fleet.find(str(request.get('machine', '')))
+    faults = apid_faults_of(machine)
+    faults.release()
+    return {'machine': machine.describe(), 'apid': faults.describe()}
+
+
+@operation('slow')
+async def _slow(fleet: Fleet, request: dict[str, Any]) -> dict[str, Any]:
+    """Every call to the machine's apid is answered SECONDS late from now on (0: at once again)."""
+    machine = fleet.find(str(request.get('machine', '')))
+    try:
+        seconds = float(str(request.get('service', '')))
+    except ValueError:
+        raise ValueError('slow takes a number of seconds, not %r' % request.get('service')) from None
+    faults = apid_faults_of(machine)
+    faults.set_delay(seconds)
+    return {'machine': machine.describe(), 'apid': faults.describe()}
+
+
+@operation('partition')
+async def _partition(fleet: Fleet, request: dict[str, Any]) -> dict[str, Any]:
+    """Machines ``machine`` and ``peer`` cannot reach each other until ``heal`` (simulator.faults_partition)."""
+    one, other = fleet.find(str(request.get('machine', ''))), fleet.find(str(request.get('peer', '')))
+    faults_partition.partition(one, other)
+    return {'partitions': faults_partition.partitions()}
+
+
+@operation('heal')
+async def _heal(fleet: Fleet, request: dict[str, Any]) -> dict[str, Any]:
+    one, other = fleet.find(str(request.get('machine', ''))), fleet.find(str(request.get('peer', '')))
+    faults_partition.heal(one, other)
+    return {'partitions': faults_partition.partitions()}
 
 
 @operation('kube-violations')

@@ -29,6 +29,7 @@ import time
 from typing import TYPE_CHECKING, Optional
 
 from simulator.etcd_gateway import EtcdError, Gateway
+from simulator.faults_partition import reachable_peers
 from simulator.readiness import time_synced
 from simulator.services import services_of
 
@@ -238,7 +239,7 @@ class EtcdMember:
         await self._start(['--initial-cluster-state', 'existing', '--initial-cluster', initial_cluster])
 
     async def _find_cluster(self) -> Optional[Gateway]:
-        for peer in self.machine.peers():
+        for peer in reachable_peers(self.machine):
             member = getattr(peer, 'etcd', None)
             if member is None or member is self or not peer.running or not member.process_running:
                 continue
@@ -278,7 +279,7 @@ class EtcdMember:
                 continue
             if not status['is_learner']:
                 return
-            for peer in self.machine.peers():
+            for peer in reachable_peers(self.machine):
                 member = getattr(peer, 'etcd', None)
                 if member is None or member is self or not member.process_running:
                     continue
@@ -314,7 +315,7 @@ class EtcdMember:
     def running_peers(self) -> list['EtcdMember']:
         """This member first, then the other members whose process runs (where cluster-wide calls go)."""
         out = [self] if self.process_running else []
-        for peer in self.machine.peers():
+        for peer in reachable_peers(self.machine):
             member = getattr(peer, 'etcd', None)
             if member is not None and member is not self and peer.running and member.process_running:
                 out.append(member)

@@ -18,6 +18,7 @@ from simulator.pki import CertAndKey
 from simulator.plan import API_PORT, MachineSpec
 from simulator.proxy import Proxy
 from simulator.tls import server_context
+from simulator.apid_faults import apid_faults_of
 from simulator.transport import SimServer
 from simulator.versions import TalosVersion
 
@@ -115,7 +116,7 @@ class Machine:
             self.booted_at = time.time()
             for load in self.load_hooks:
                 load(self)
-            server = SimServer([Dispatcher(self)], check_client_eku=self.configured)
+            server = SimServer([Dispatcher(self)], check_client_eku=self.configured, faults=apid_faults_of(self))
             await server.start(self.address, API_PORT, ssl=self.server_ssl, reuse_address=True)
             self._server = server
             self.running = True

@@ -23,6 +23,7 @@ from grpclib.const import Cardinality, Status
 from grpclib.exceptions import GRPCError, StreamTerminatedError
 
 from simulator.api import RpcMethod
+from simulator.faults_partition import cut_off, no_route
 from simulator.plan import API_PORT
 from simulator.rbac import ROLE_METADATA_KEY
 from simulator.tls import client_context
@@ -151,6 +152,8 @@ class Proxy:
                                       '%s:%d' % (self.machine.address, API_PORT))
         log.info('%s: %s -> node %s (%s)', self.machine.name, method.path, target, host)
         request = None if method.client_streaming else await stream.recv_message()
+        if cut_off(self.machine, host):
+            raise dial_error(target, host, no_route(host))
         channel = self._channel(host)
         try:
             async with channel.request(method.path, Cardinality[method.cardinality], method.request, method.reply,

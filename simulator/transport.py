@@ -28,6 +28,7 @@ from grpclib.server import Handler, Server
 from h2.events import RequestReceived
 
 from simulator import client_verify
+from simulator.apid_faults import ApidFaults
 from simulator.drain import Drain
 
 log = logging.getLogger(__name__)
@@ -135,8 +136,12 @@ class _TrackedProtocol(H2Protocol):
 class SimServer(Server):
     """grpclib Server with apid's TLS alerts, grpc-go's limits and headers, and both kinds of stop."""
 
-    def __init__(self, handlers: Any, *, check_client_eku: bool = False) -> None:
+    def __init__(self, handlers: Any, *, check_client_eku: bool = False, faults: Optional[ApidFaults] = None) -> None:
         super().__init__(handlers, codec=_GoLimitsCodec(), status_details_codec=ProtoStatusDetailsCodec())
+        self._faults = faults
+        if faults is not None:  # every call passes the machine's hang/slow faults before it is served
+            self._mapping = {path: handler._replace(func=faults.gate(handler.func))
+                             for path, handler in self._mapping.items()}
         self.check_client_eku = False
         self._want_client_eku = check_client_eku
         self._tls: Optional[ssl.SSLContext] = None
@@ -154,6 +159,8 @@ class SimServer(Server):
     def _protocol_factory(self) -> Any:
         # Same as grpclib's, with our protocol class (pinned grpclib 0.4.x internals), under our TLS layer.
         self.__gc_step__()
+        if self._faults is not None and self._faults.holds_tls():
+            return self._faults.silent_protocol()
         handler = Handler(self._mapping, self._codec, self._status_details_codec, self.__dispatch__)
         self._handlers.add(handler)
         protocol = _TrackedProtocol(self, handler, self._config, self._h2_config)

@@ -52,6 +52,8 @@ options:
       - Patches applied in order to the configuration before it is compared and sent, in the forms
         M(talos.linux.machine_config) takes (strategic merge mappings or lists of mappings, RFC 6902 operations,
         YAML or JSON text, V(@path)).
+      - Patches may carry key material, so the task's C(invocation) shows them with secret values masked, as
+        M(talos.linux.machine_config) does.
     type: list
     elements: raw
     default: []
@@ -185,6 +187,7 @@ from ansible_collections.talos.linux.plugins.module_utils.apply.tls_probe import
 from ansible_collections.talos.linux.plugins.module_utils.client.client import TalosClient
 from ansible_collections.talos.linux.plugins.module_utils.client.connection import settings_from_options
 from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
+from ansible_collections.talos.linux.plugins.module_utils.frontend import redact
 from ansible_collections.talos.linux.plugins.module_utils.frontend.module import TalosModule
 
 
@@ -205,7 +208,8 @@ def _mtls_settings(options, cas):
         'node': {'type': 'str'},
         'config': {'type': 'raw', 'no_log': True},
         'src': {'type': 'path'},
-        'patches': {'type': 'list', 'elements': 'raw', 'default': []},
+        # Patches may carry key material (a CA, a token): shown redacted below, never as given.
+        'patches': {'type': 'list', 'elements': 'raw', 'default': [], 'no_log': True},
         'mode': {'type': 'str', 'choices': ['auto', 'no_reboot', 'reboot', 'staged', 'try'], 'default': 'auto'},
         'try_timeout': {'type': 'float'},
         'wait': {'type': 'bool', 'default': True},
@@ -216,7 +220,8 @@ def _mtls_settings(options, cas):
     supports_check_mode=True,
 )
 def main(talos: TalosModule) -> None:
-    params = talos.params
+    params = redact.shown_parameters(talos.module, {
+        'patches': [redact.redact_patch(patch) for patch in talos.params['patches']]})
     desired = desired_config(params['config'], params['src'], params['patches'],
                              require_v1alpha1=not params['insecure'])
     node = params['node']

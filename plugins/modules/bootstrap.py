@@ -13,9 +13,16 @@ description:
   - Starts etcd as a new cluster on O(node) (MachineService.Bootstrap); the other control planes then join it
     on their own.
   - Talos only refuses a second Bootstrap on the same machine; a Bootstrap on another control plane would split
-    the cluster in two. So first every control plane in O(controlplanes) that can be reached is asked for its
-    etcd service; if etcd runs on any of them, nothing is done (V(changed=false)). A node that answers "already
-    bootstrapped" (gRPC ALREADY_EXISTS) is also success with V(changed=false).
+    the cluster in two. So first every control plane is asked whether it was bootstrapped (its etcd service
+    runs, or its events show a bootstrap was requested): O(node), O(controlplanes) and the control planes that
+    cluster discovery lists on O(node). If one was, nothing is done (V(changed=false)). A node that answers
+    "already bootstrapped" (gRPC ALREADY_EXISTS) is also success with V(changed=false).
+  - A control plane that cannot be asked (down, cut off by the network) blocks the bootstrap: the module fails
+    naming it, unless O(force=true). It is listed in RV(unreachable_nodes).
+  - The last check and the Bootstrap call run under a lock per cluster on the machine running the module
+    (a file in its temp directory), so several hosts of a play or several playbook runs bootstrapping the same
+    cluster at once bootstrap one node; the others see that bootstrap and change nothing. Runs on different
+    machines are only protected by that last check, right before the call.
   - With O(recover_from), the snapshot file is checked (etcd's integrity hash, unless
     O(recover_skip_hash_check=true)), uploaded (MachineService.EtcdRecover, read from disk chunk by chunk) and
     etcd is bootstrapped from it.
@@ -38,9 +45,18 @@ options:
     description:
       - Control planes to check for a running etcd before bootstrapping.
       - Defaults to the connection's endpoints (talosconfig endpoints are usually the control planes).
-      - Control planes that cannot be reached are listed in RV(unreachable); only O(node) must be reachable.
+      - The control planes cluster discovery lists on O(node) are checked too.
+      - A control plane that cannot be reached blocks the bootstrap unless O(force=true).
     type: list
     elements: str
+  force:
+    description:
+      - Bootstrap even though some control planes could not be checked (they are listed in RV(unreachable_nodes)).
+      - Only when you know etcd was never bootstrapped on them; else the cluster splits in two.
+      - Never bootstraps when a control plane shows it was bootstrapped.
+    type: bool
+    default: false
+    version_added: 0.2.0
   recover_from:
     description: Snapshot file on the controller (for example from M(talos.linux.etcd_snapshot)) to recover etcd from.
     type: path
@@ -85,14 +101,23 @@ EXAMPLES = r'''
 
 RETURN = r'''
 etcd_running_on:
-  description: Control planes found running etcd (then nothing was done).
+  description: Control planes found bootstrapped, running etcd or with a bootstrap requested (then nothing was done).
   returned: always
   type: list
   elements: str
-unreachable:
-  description: Control planes that could not be checked, with the error.
+unreachable_nodes:
+  description:
+    - Control planes that could not be checked, with the error (renamed from C(unreachable), a key Ansible
+      interprets as the host being unreachable).
   returned: always
   type: dict
+  version_added: 0.2.0
+checked:
+  description: Every node the guard asked (O(node), O(controlplanes), the discovered control planes).
+  returned: unless the module failed
+  type: list
+  elements: str
+  version_added: 0.2.0
 recovered:
   description: Whether etcd was bootstrapped from O(recover_from).
   returned: always
@@ -120,6 +145,7 @@ from ansible_collections.talos.linux.plugins.module_utils.frontend.module import
         'recover_skip_hash_check': {'type': 'bool', 'default': False},
         'wait': {'type': 'bool', 'default': True},
         'wait_timeout': {'type': 'float', 'default': 300.0},
+        'force': {'type': 'bool', 'default': False},
     },
     supports_check_mode=True,
 )
@@ -133,7 +159,8 @@ def main(talos: TalosModule) -> None:
 
     async def work(client):
         return await bootstrap(client, node, controlplanes, talos.module.check_mode, params['recover_from'],
-                               params['recover_skip_hash_check'], params['wait'], params['wait_timeout'])
+                               params['recover_skip_hash_check'], params['wait'], params['wait_timeout'],
+                               params['force'])
 
     talos.module.exit_json(**talos.run(settings, work, node=settings.node_label(node)))
 

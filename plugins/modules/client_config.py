@@ -34,6 +34,7 @@ options:
     description:
       - The secrets bundle whose OS CA signs the client certificate, as a file path or a mapping
         (see M(talos.linux.machine_secrets)).
+      - Never shown in the task's output (a mapping appears with its keys, tokens and secrets masked).
     type: raw
   context:
     description:
@@ -177,13 +178,14 @@ path:
 from ansible_collections.talos.linux.plugins.module_utils.client import talosconfig
 from ansible_collections.talos.linux.plugins.module_utils.client.pki import HAS_CRYPTOGRAPHY
 from ansible_collections.talos.linux.plugins.module_utils.configgen import client_config
+from ansible_collections.talos.linux.plugins.module_utils.frontend import redact
 from ansible_collections.talos.linux.plugins.module_utils.frontend.module import ModuleBase
 
 
 @ModuleBase.entry_point(
     argument_spec={
         'path': {'type': 'path', 'required': True},
-        'secrets': {'type': 'raw', 'no_log': False},
+        'secrets': {'type': 'raw', 'no_log': True},
         'context': {'type': 'str'},
         'endpoints': {'type': 'list', 'elements': 'str', 'default': []},
         'nodes': {'type': 'list', 'elements': 'str', 'default': []},
@@ -201,8 +203,9 @@ from ansible_collections.talos.linux.plugins.module_utils.frontend.module import
 )
 def main(base: ModuleBase) -> None:
     module = base.module
-    base.failure_result['path'] = module.params['path']
-    outcome = client_config.reconcile(module.params, module.check_mode)
+    params = redact.shown_parameters(module, {'secrets': redact.shown_bundle(module.params['secrets'])})
+    base.failure_result['path'] = params['path']
+    outcome = client_config.reconcile(params, module.check_mode)
     result = {'changed': outcome.changed, 'contexts': outcome.contexts, 'context': outcome.current,
               'renames': outcome.renames, 'renewed': outcome.renewed, 'path': module.params['path']}
     if module._diff:  # pylint: disable=protected-access  # AnsibleModule's diff flag

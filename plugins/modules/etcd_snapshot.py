@@ -15,6 +15,8 @@ description:
   - The snapshot goes into a temporary file in the destination directory (mode C(0600)), is checked against the
     integrity hash etcd appends to it (SHA-256 of the database), flushed to disk and only then renamed over
     O(dest). A failed or corrupt transfer leaves nothing behind.
+  - The temporary file is named C(.<file>.talos-tmp-<host>-<pid>-<random>.part). One left by a run that was
+    killed (its process is gone) is removed by the next snapshot to the same O(dest).
   - With O(dest) a directory, each run writes a new C(etcd-<hostname>-<UTC time>.snapshot) file there and
     O(keep) removes the oldest ones of that node.
 author:
@@ -99,7 +101,8 @@ removed:
 import os
 
 from ansible_collections.talos.linux.plugins.module_utils.etcd.backup import (check_destination, destination,
-                                                                              remove_snapshots, rotation, take_snapshot)
+                                                                              remove_snapshots, rotation, siblings,
+                                                                              take_snapshot)
 from ansible_collections.talos.linux.plugins.module_utils.frontend.module import TalosModule
 
 
@@ -114,7 +117,7 @@ from ansible_collections.talos.linux.plugins.module_utils.frontend.module import
 def main(talos: TalosModule) -> None:
     node, dest, keep = talos.params['node'], talos.params['dest'], talos.params['keep']
     if keep < 0:
-        talos.module.fail_json(msg='keep must not be negative')
+        talos.module.fail_json(msg='keep: must not be negative, got %d' % keep)
     settings = talos.connection_settings([node] if node else None)
     directory = dest if os.path.isdir(dest) else None
 
@@ -124,7 +127,7 @@ def main(talos: TalosModule) -> None:
         check_destination(path)
         if talos.module.check_mode:
             return {'dest': path, 'removed': rotation(directory, hostname, keep) if directory else []}
-        facts = await take_snapshot(client, node, path)
+        facts = await take_snapshot(client, node, path, stale_pattern=siblings(hostname) if directory else None)
         removed = rotation(directory, hostname, keep) if directory else []
         remove_snapshots(removed)
         facts['dest'] = facts.pop('path')

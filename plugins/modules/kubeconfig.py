@@ -32,13 +32,15 @@ options:
     type: str
   dest:
     description:
-      - Kubeconfig file to write or merge into (mode 0600, written atomically).
+      - Kubeconfig file to write or merge into (mode 0600, written atomically). A temporary file a killed
+        run left next to it (C(.<file>.talos-tmp-*)) is removed by the next run.
       - One of O(dest) and O(return_content=true) is required.
     type: path
   merge:
     description:
       - Merge into O(dest) when it exists. With V(false), O(dest) holds only this cluster's kubeconfig;
-        a file holding another kubeconfig is replaced only with O(force=true).
+        a file holding anything else (a cluster, user or context that is not this cluster's admin entry)
+        is replaced only with O(force=true).
     type: bool
     default: true
   force:
@@ -137,6 +139,10 @@ def main(talos: TalosModule) -> None:
     if not params['dest'] and not params['return_content']:
         talos.module.fail_json(msg='one of the following is required: dest, return_content=true '
                                    '(otherwise the kubeconfig would be fetched and thrown away)')
+    if params['renew_before'] < 0:
+        talos.module.fail_json(msg='renew_before: must not be negative, got %d' % params['renew_before'])
+    if params['dest'] and not talos.module.check_mode:
+        kubeconfig.remove_stale_temps(params['dest'])
     settings = talos.connection_settings([params['node']] if params['node'] else None)
     node = settings.nodes[0] if params['node'] else None
     text = talos.run(settings, lambda client: kubeconfig.fetch(client, node))

@@ -27,6 +27,7 @@ options:
       - The secrets bundle, as the path of a C(secrets.yaml) file (see M(talos.linux.machine_secrets)) or as
         a mapping with its content.
       - The bundle is validated first; an invalid bundle fails with every problem found.
+      - Never shown in the task's output (a mapping appears with its keys, tokens and secrets masked).
     type: raw
     required: true
   cluster_name:
@@ -110,6 +111,7 @@ options:
         patch); a list of RFC 6902 operations (mappings with C(op) and C(path)); a YAML or JSON string; or
         V(@path) to read the patch from a file (absolute paths are best; relative paths are resolved from the
         current directory of the module).
+      - The task's output shows the patches with keys, tokens and secrets masked.
       - Strategic merge patches support C($patch) V(delete). RFC 6902 patches apply only to single-document
         configurations (contracts before v1.12 without extra documents).
     type: list
@@ -189,11 +191,12 @@ dest:
 
 from ansible_collections.talos.linux.plugins.module_utils.client.pki import HAS_CRYPTOGRAPHY
 from ansible_collections.talos.linux.plugins.module_utils.configgen import machine_config
+from ansible_collections.talos.linux.plugins.module_utils.frontend import redact
 from ansible_collections.talos.linux.plugins.module_utils.frontend.module import ModuleBase
 from ansible_collections.talos.linux.plugins.module_utils.machineconfig import documents
 
 ARGUMENT_SPEC = {
-    'secrets': {'type': 'raw', 'required': True, 'no_log': False},
+    'secrets': {'type': 'raw', 'required': True, 'no_log': True},
     'cluster_name': {'type': 'str', 'required': True},
     'cluster_endpoint': {'type': 'str', 'required': True},
     'machine_type': {'type': 'str', 'required': True, 'choices': ['controlplane', 'worker']},
@@ -225,7 +228,9 @@ ARGUMENT_SPEC = {
 )
 def main(base: ModuleBase) -> None:
     module = base.module
-    params = module.params
+    params = redact.shown_parameters(module, {
+        'secrets': redact.shown_bundle(module.params['secrets']),
+        'patches': [redact.redact_patch(p) for p in module.params['patches']]})
     outcome = machine_config.reconcile(params, module.check_mode)
     result = {'changed': outcome.changed}
     if params['dest']:

@@ -102,6 +102,8 @@ from ansible_collections.talos.linux.plugins.module_utils.frontend.module import
 
 def run(module: AnsibleModule) -> dict:
     path = module.params['path']
+    if not module.check_mode and os.path.isdir(os.path.dirname(path)):
+        files.remove_stale_temps(path)
     existing = files.read_bytes(path)
     if existing is not None and not module.params['force']:
         bundle = secrets.load_valid(existing, 'secrets bundle %s' % path)

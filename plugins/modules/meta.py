@@ -35,8 +35,8 @@ options:
     default: present
   nodes:
     description:
-      - Nodes to change. Defaults to the inventory host's node, else the context's nodes, else the node
-        behind the endpoint.
+      - Nodes to change. Unset, the inventory host's node, else the context's nodes, else the node
+        behind the endpoint. An empty list (or an empty entry) is an error, not "every node of the context".
     type: list
     elements: str
 attributes:

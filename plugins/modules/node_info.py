@@ -26,7 +26,8 @@ options:
   nodes:
     description:
       - Addresses (or names the endpoint resolves) of the nodes to query.
-      - Defaults to the context's nodes; when the context has none, the node behind the endpoint.
+      - Defaults to the context's nodes; when the context has none, the node behind the endpoint. An empty list
+        (or an empty entry) is an error.
     type: list
     elements: str
   fail_on_unreachable:
@@ -34,6 +35,9 @@ options:
       - Fail when a node cannot be reached. By default an unreachable node is reported in the result
         with RV(nodes[].reachable=false) and its error.
       - Other errors (a certificate fingerprint that does not match, a refused call) always fail.
+      - When no node answers at all, nothing was read (wrong endpoints, or every node down) and the task fails
+        whatever this option says. With O(insecure=true) it warns instead - each node is dialled directly and a
+        configured node refuses insecure calls, so a probe for machines in maintenance mode may find none.
     type: bool
     default: false
 attributes:
@@ -165,8 +169,21 @@ client_certificate:
 '''
 
 from ansible_collections.talos.linux.plugins.module_utils.client.client_cert import certificate_summary
+from ansible_collections.talos.linux.plugins.module_utils.client.connection import ConnectionSettings
+from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
 from ansible_collections.talos.linux.plugins.module_utils.client.node_info import node_info, unreachable
 from ansible_collections.talos.linux.plugins.module_utils.frontend.module import TalosModule
+
+
+def nobody_answered(talos: TalosModule, settings: ConnectionSettings, first: TalosError, report: list) -> None:
+    """No node answered: fail (wrong endpoints, or every node down), or warn for an insecure probe."""
+    names = ', '.join(settings.node_label(entry['node']) for entry in report)
+    if talos.params['insecure']:
+        talos.module.warn('no node answered an insecure call (%s); a configured node refuses them' % names)
+        return
+    error = TalosError('no node answered through endpoints %s (nodes: %s); first error: %s'
+                       % (', '.join(settings.endpoints), names, first), code=first.code, endpoint=first.endpoint)
+    talos.fail(error, nodes=[dict(entry, node=settings.node_label(entry['node'])) for entry in report])
 
 
 @TalosModule.entry_point(
@@ -193,6 +210,8 @@ def main(talos: TalosModule) -> None:
             report.append(unreachable(node, result))
         else:
             report.append(result)
+    if failed and len(failed) == len(report):
+        nobody_answered(talos, settings, results[failed[0]], report)
     for entry in report:
         entry['node'] = settings.node_label(entry['node'])
     talos.module.exit_json(changed=False, nodes=report, unreachable_nodes=failed,

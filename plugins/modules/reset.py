@@ -29,7 +29,10 @@ extends_documentation_fragment:
 options:
   node:
     description:
-      - The node to reset. Defaults to the node behind the endpoint.
+      - The node to reset.
+      - Unset, the inventory host's C(talos_node), else the single node of the talosconfig context. Without any
+        of them the task fails (in check mode too) - this module never acts on the node behind the endpoint.
+        An empty value is an error.
     type: str
   graceful:
     description:

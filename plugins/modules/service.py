@@ -23,7 +23,10 @@ extends_documentation_fragment:
   - talos.linux.attributes.actiongroup_talos
 options:
   node:
-    description: The node whose service to manage; defaults to the node behind the endpoint.
+    description:
+      - The node whose service to manage. Unset, the inventory host's C(talos_node), else the node behind the
+        endpoint (a service operation takes no node down, so no explicit target is required). An empty value
+        is an error.
     type: str
   name:
     description: Service ID as C(talosctl services) lists it, for example V(kubelet) or V(ext-iscsid).
@@ -48,7 +51,8 @@ options:
 attributes:
   check_mode:
     support: full
-    details: Reads the service's state and predicts the change; nothing is started or stopped.
+    details: Reads the service's state and predicts the change; nothing is started or stopped. An operation
+      Talos refuses (see the description) fails in check mode with Talos's message.
   diff_mode:
     support: full
     details: Shows the service's state before and after.
@@ -94,6 +98,10 @@ service:
     message:
       description: The service's last event.
       type: str
+    events:
+      description: The messages of the service's recent events, oldest first.
+      type: list
+      elements: str
 state_before:
   description: Talos's state text of the service before the task.
   returned: success

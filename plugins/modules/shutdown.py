@@ -26,7 +26,10 @@ extends_documentation_fragment:
 options:
   node:
     description:
-      - The node to power off. Defaults to the node behind the endpoint.
+      - The node to power off.
+      - Unset, the inventory host's C(talos_node), else the single node of the talosconfig context. Without any
+        of them the task fails (in check mode too) - this module never acts on the node behind the endpoint.
+        An empty value is an error.
     type: str
   graceful:
     description:

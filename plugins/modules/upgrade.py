@@ -39,7 +39,10 @@ extends_documentation_fragment:
 options:
   node:
     description:
-      - The node to upgrade. Defaults to the node behind the endpoint.
+      - The node to upgrade.
+      - Unset, the inventory host's C(talos_node), else the single node of the talosconfig context. Without any
+        of them the task fails (in check mode too) - this module never acts on the node behind the endpoint.
+        An empty value is an error.
     type: str
   image:
     description:
@@ -357,8 +360,7 @@ from ansible_collections.talos.linux.plugins.module_utils.lifecycle.upgrade impo
 )
 def main(talos: TalosModule) -> None:
     params = talos.params
-    node = params['node']
-    settings = talos.connection_settings([node] if node else None)
+    settings, node = talos.destructive_target('upgrade')
     address = settings.node_label(node)
 
     async def work(client):

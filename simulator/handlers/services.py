@@ -1,6 +1,11 @@
 # Copyright: (c) 2026, talos.linux contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""MachineService.ServiceList/Start/Stop/Restart over the machine's service table (simulator.services)."""
+"""MachineService.ServiceList/Start/Stop/Restart over the machine's service table (simulator.services).
+
+The table refuses what machined refuses - internal/app/machined/pkg/system/system.go:APIStart/APIStop/APIRestart
+@ v1.14.0-rc.1 (only kubelet's start and restart, services/kubelet.go, and every operation of an extension
+service, services/extension.go) - with Talos's message, as gRPC UNKNOWN (an unwrapped Go error).
+"""
 
 from __future__ import annotations
 

@@ -10,6 +10,7 @@ Helpers shared by the rows live here: playbooks are written per test (``play``) 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -37,8 +38,9 @@ class Run:
 
 def play(tmp_path, tasks: list[dict[str, Any]], *, verbosity: int = 0, check: bool = False, diff: bool = False,
          hosts: str = 'localhost', inventory: str = 'localhost,', extra_vars: Optional[dict] = None,
-         env: Optional[dict] = None, play_options: Optional[dict] = None) -> Run:
-    """Write a one-play playbook of ``tasks`` into ``tmp_path`` and run it with the real ansible-playbook."""
+         env: Optional[dict] = None, play_options: Optional[dict] = None, umask: Optional[int] = None) -> Run:
+    """Write a one-play playbook of ``tasks`` into ``tmp_path`` and run it with the real ansible-playbook
+    (under ``umask`` when given)."""
     playbook = dict({'name': 'fault matrix row', 'hosts': hosts, 'gather_facts': False}, **(play_options or {}))
     if hosts == 'localhost':
         playbook['connection'] = 'local'
@@ -61,8 +63,24 @@ def play(tmp_path, tasks: list[dict[str, Any]], *, verbosity: int = 0, check: bo
                         'ANSIBLE_RETRY_FILES_ENABLED': '0', 'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
                         'PATH': VENV_BIN + os.pathsep + os.environ.get('PATH', '')})
     environment.update(env or {})
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=environment, timeout=600, check=False)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=environment, timeout=600, check=False,
+                          preexec_fn=None if umask is None else functools.partial(os.umask, umask))
     return Run(proc.returncode, proc.stdout + proc.stderr)
+
+
+def run_rows(tmp_path, rows: list[dict], **options) -> list[dict]:
+    """Run each task of ``rows`` (failures ignored) in one playbook; the registered result of each, in order.
+
+    One ansible-playbook run for a whole group of rows keeps the matrix fast.
+    """
+    out = str(tmp_path / 'results.json')
+    tasks = [dict(task, register='row%d' % index, ignore_errors=True) for index, task in enumerate(rows)]
+    collect = '{{ [%s] | to_json }}' % ', '.join('row%d' % index for index in range(len(rows)))
+    tasks.append({'ansible.builtin.copy': {'content': collect, 'dest': out, 'mode': '0600'}, 'check_mode': False})
+    run = play(tmp_path, tasks, **options)
+    assert not run.failed, run.output
+    with open(out, encoding='utf-8') as f:
+        return json.load(f)
 
 
 def assert_no_secret(output: str, secrets: Iterable[str]) -> None:

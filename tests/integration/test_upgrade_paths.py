@@ -17,9 +17,9 @@ from ansible_collections.talos.linux.plugins.module_utils._api.cosi.v1alpha1.sta
 from ansible_collections.talos.linux.plugins.module_utils._api.machine import image_pb2, machine_pb2
 from ansible_collections.talos.linux.plugins.module_utils._api.machine.image_grpc import ImageService
 from ansible_collections.talos.linux.plugins.module_utils._api.machine.machine_grpc import MachineService
-from ansible_collections.talos.linux.plugins.module_utils._api.resource.config import config_pb2
 from ansible_collections.talos.linux.tests.integration.conftest import ansible_playbook, assert_ok
 from ansible_collections.talos.linux.tests.integration.simulator.conftest import _fleet_fixture, rpc
+from ansible_collections.talos.linux.tests.integration.simulator.test_apply_sim import _config
 from ansible_collections.talos.linux.tests.integration.simulator.test_lifecycle import resource_yaml, version
 
 DEFAULT = '376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba'
@@ -165,9 +165,7 @@ def test_a_kubelet_the_target_does_not_support_is_refused_unless_forced(fleet112
     (read from its KubeletSpec), and force goes on with a warning (check mode: nothing changes either way)."""
     name = 'talos-worker-1'
     node, tls = fleet112.address(name), fleet112.tls()
-    request = state_pb2.GetRequest(namespace='config', type='MachineConfigs.config.talos.dev', id='v1alpha1')
-    reply = rpc(node, tls, State.Get, request)[0]
-    config = config_pb2.MachineConfigSpec.FromString(reply.resource.spec.proto_spec).yaml_marshalled.decode()
+    config = _config(fleet112, machine=name)
     kubelet = 'ghcr.io/siderolabs/kubelet:v1.30.4'
     rpc(node, tls, MachineService.ApplyConfiguration, machine_pb2.ApplyConfigurationRequest(
         data=_with_kubelet(config, kubelet).encode(), mode=machine_pb2.ApplyConfigurationRequest.NO_REBOOT))

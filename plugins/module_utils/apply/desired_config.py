@@ -49,7 +49,10 @@ def desired_config(config: Any, src: Optional[str], patches: list[Any], base_dir
     text, what = _source_text(config, src)
     loaded = documents.loads(text, what)
     if patches:
-        text = patch.apply_patches(loaded, patches, base_dir)
+        try:
+            text = patch.apply_patches(loaded, patches, base_dir)
+        except (patch.PatchError, ConfigError) as exc:  # "patch 2: ..." alone does not say which option
+            raise type(exc)('option patches, %s' % exc) from None
         loaded = documents.loads(text, '%s with patches' % what)
     if not loaded.documents:
         raise ConfigError('%s: the configuration is empty' % what)

@@ -46,7 +46,8 @@ class TalosClient(Transport):
 
     async def read(self, path: str, node: str | None = None) -> AsyncIterator[bytes]:
         """The bytes of a file on the node, chunk by chunk (MachineService.Read, os:admin)."""
-        async for data in self.stream(MachineService.Read, machine_pb2.ReadRequest(path=path), node=node):
+        request = machine_pb2.ReadRequest(path=path)
+        async for data in self.stream(MachineService.Read, request, node=node, read_only=True):
             yield data.bytes
 
     async def read_file(self, path: str, node: str | None = None, limit: int = READ_LIMIT) -> bytes:
@@ -82,12 +83,12 @@ class TalosClient(Transport):
     async def list_resources(self, namespace: str, resource_type: str,
                              node: str | None = None) -> AsyncIterator[dict[str, Any]]:
         request = state_pb2.ListRequest(namespace=namespace, type=resource_type)
-        async for reply in self.stream(State.List, request, node=node):
+        async for reply in self.stream(State.List, request, node=node, read_only=True):
             yield resource_to_dict(reply.resource)
 
     async def kubeconfig(self, node: str | None = None) -> AsyncIterator[bytes]:
         """The admin kubeconfig as Talos sends it (a gzip'd tar with one file), chunk by chunk."""
-        async for data in self.stream(MachineService.Kubeconfig, node=node):
+        async for data in self.stream(MachineService.Kubeconfig, node=node, read_only=True):
             yield data.bytes
 
     async def meta_write(self, key: int, value: bytes, node: str | None = None) -> None:
@@ -97,13 +98,15 @@ class TalosClient(Transport):
         await self.unary(MachineService.MetaDelete, machine_pb2.MetaDeleteRequest(key=key), node=node)
 
     async def service_list(self, node: str | None = None) -> list[dict[str, Any]]:
-        """The node's system services: id, state, health and the message of the last event."""
+        """The node's system services: id, state, health, the message of the last event and every event's
+        message (oldest first: Talos keeps the recent ones)."""
         reply = await self.unary(MachineService.ServiceList, node=node, read_only=True)
         out = []
         for service in reply.messages[0].services:
             events = service.events.events
             out.append({'id': service.id, 'state': service.state, 'healthy': service.health.healthy,
-                        'health_unknown': service.health.unknown, 'message': events[-1].msg if events else ''})
+                        'health_unknown': service.health.unknown, 'message': events[-1].msg if events else '',
+                        'events': [event.msg for event in events]})
         return out
 
     async def service_start(self, service_id: str, node: str | None = None) -> str:

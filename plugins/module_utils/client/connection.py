@@ -7,6 +7,7 @@ Private module: free to change between releases.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -17,6 +18,7 @@ from ansible_collections.talos.linux.plugins.module_utils.client.pki import (PKI
                                                                              load_private_key)
 
 TALOS_API_PORT = 50000
+MAX_PORT = 65535
 DEFAULT_TIMEOUT = 30.0
 
 
@@ -62,10 +64,37 @@ def parse_endpoint(endpoint: str) -> tuple[str, int]:
         host, port = text, ''
     if not host:
         raise TalosError('endpoint %r has no host' % endpoint)
+    if not port:
+        return host, default_port
+    if not port.isdigit() or not 1 <= int(port) <= MAX_PORT:
+        # int() alone would take ' 5', '-1' and '+5', and a socket refuses ports past 65535 with a traceback
+        raise TalosError('endpoint %r has an invalid port %r (1-%d)' % (endpoint, port, MAX_PORT))
+    return host, int(port)
+
+
+def _checked_endpoints(endpoints: list[str], origin: str) -> list[str]:
+    """``endpoints`` as given, each one parsed now, so a bad one is reported with where it came from."""
+    for endpoint in endpoints:
+        if not isinstance(endpoint, str):
+            raise TalosError('%s: endpoint %r is not a string' % (origin, endpoint))
+        try:
+            parse_endpoint(endpoint)
+        except TalosError as exc:
+            raise TalosError('%s: %s' % (origin, exc.message)) from None
+    return endpoints
+
+
+def _timeout(value: Any) -> float:
+    """The timeout option: seconds, positive and finite (unset: the default)."""
+    if value is None:
+        return DEFAULT_TIMEOUT
     try:
-        return host, int(port) if port else default_port
-    except ValueError:
-        raise TalosError('endpoint %r has an invalid port %r' % (endpoint, port)) from None
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise TalosError('option timeout: %r is not a number of seconds' % (value,)) from None
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise TalosError('option timeout: a duration in seconds must be greater than 0, not %s' % (value,))
+    return seconds
 
 
 def read_pem_option(name: str, value: str | None) -> bytes | None:
@@ -142,11 +171,13 @@ def settings_from_options(options: Mapping[str, Any], env: Mapping[str, str] | N
         key=read_pem_option('client_key', options.get('client_key')) or ctx.key,
         insecure=insecure,
         cert_fingerprint=options.get('cert_fingerprint') or None,
-        timeout=float(options.get('timeout') or DEFAULT_TIMEOUT),
+        timeout=_timeout(options.get('timeout')),
         context=ctx.name or None,
         talosconfig=path,
     )
     source = 'talosconfig %s, context %r:' % (path, ctx.name) if path else 'options:'
+    _checked_endpoints(settings.endpoints, 'option endpoints' if options.get('endpoints')
+                       else '%s field endpoints' % source.rstrip(':'))
     if insecure:
         # Maintenance mode: no client identity; talk to each node directly.
         settings.ca = settings.crt = settings.key = None
@@ -165,6 +196,4 @@ def settings_from_options(options: Mapping[str, Any], env: Mapping[str, str] | N
     _validate_material(settings, options, source.rstrip(':'))
     settings.cert_source = ('option client_cert' if options.get('client_cert')
                             else '%s (context field crt)' % source.rstrip(':'))
-    for endpoint in settings.endpoints:
-        parse_endpoint(endpoint)
     return settings

@@ -4,8 +4,10 @@
 
 Endpoints are where we connect; nodes are where a call runs (gRPC metadata ``node``, served by
 apid's one-to-one proxy). Many nodes are served client-side: one call per node, concurrent, over
-the same channel. Transport failures move on to the next endpoint; read-only calls are retried
-with exponential backoff on UNAVAILABLE; mutating calls are never retried.
+the same channel. Transport failures move on to the next endpoint; so does a read-only call an
+endpoint accepts but does not begin to answer within ``FAILOVER_AFTER`` (a hung apid, or a node
+behind it that hangs). Read-only calls are retried with exponential backoff on UNAVAILABLE; mutating
+calls are never retried, on the same endpoint or another one.
 
 Private module: free to change between releases.
 """
@@ -35,6 +37,9 @@ from ansible_collections.talos.linux.plugins.module_utils.client.pki import cert
 
 T = TypeVar('T')
 CONNECT_TIMEOUT = 10.0  # per endpoint, so a dead first endpoint does not eat the whole deadline
+# A read that an endpoint has not begun to answer in this time (or the call's timeout, if shorter) moves on to
+# the next endpoint: the last endpoint gets the whole timeout. Healthy endpoints answer reads in milliseconds.
+FAILOVER_AFTER = 10.0
 # What Go's context.DeadlineExceeded says, at the end of an error a handler returned as is or wrapped.
 _GO_DEADLINE = 'context deadline exceeded'
 RETRIES = 3
@@ -238,11 +243,14 @@ class Transport:
         async with stream:
             yield stream
 
-    async def _with_failover(self, node: str | None, attempt: Callable[[_Endpoint, list], Awaitable[T]]) -> T:
+    async def _with_failover(self, node: str | None,
+                             attempt: Callable[[_Endpoint, list, bool], Awaitable[T]]) -> T:
+        """``attempt(endpoint, metadata, last)`` on each route in turn until one does not raise _TransportError."""
         failures = []
-        for index, (endpoint, metadata) in enumerate(self._routes(node)):
+        routes = self._routes(node)
+        for index, (endpoint, metadata) in enumerate(routes):
             try:
-                result = await attempt(endpoint, metadata)
+                result = await attempt(endpoint, metadata, index == len(routes) - 1)
             except _TransportError as exc:
                 failures.append(str(exc))
                 continue
@@ -261,11 +269,11 @@ class Transport:
 
     async def _unary_once(self, method: RpcMethod, request: Any, node: str | None, timeout: float,
                           read_only: bool) -> Any:
-        async def attempt(endpoint: _Endpoint, metadata: list) -> Any:
+        async def attempt(endpoint: _Endpoint, metadata: list, last: bool) -> Any:
             with self._mapped_errors(method, node, endpoint, timeout, read_only):
                 async with self._open(endpoint, method, metadata, timeout) as stream:
                     await _send(stream, request)
-                    reply = await stream.recv_message()
+                    reply = await _first_answer(stream, method, endpoint, _failover_window(timeout, read_only, last))
             self._check_reply(reply, node, endpoint.address)
             return reply
         return await self._with_failover(node, attempt)
@@ -279,7 +287,7 @@ class Transport:
         for attempt in range(attempts):
             try:
                 return await asyncio.wait_for(self._unary_once(method, request, node, timeout, read_only),
-                                              timeout + CONNECT_TIMEOUT * len(self.settings.endpoints))
+                                              _worst_case(timeout, len(self.settings.endpoints)))
             except asyncio.TimeoutError:
                 raise TalosError('%s: no answer within %s' % (method.name, _seconds(timeout)),
                                  code='DEADLINE_EXCEEDED', node=node) from None
@@ -290,19 +298,27 @@ class Transport:
         raise AssertionError('unreachable')
 
     async def stream(self, method: RpcMethod, request: Any = None, *, node: str | None = None,
-                     timeout: float | None = None) -> AsyncIterator[Any]:
-        """Iterate a server stream message by message (never buffered)."""
+                     timeout: float | None = None, read_only: bool = False) -> AsyncIterator[Any]:
+        """Iterate a server stream message by message (never buffered).
+
+        ``read_only``: a stream that answers at once (a listing, a file): an endpoint that sends nothing within
+        ``FAILOVER_AFTER`` is left for the next one. Watches may rightly stay silent, and are not marked so.
+        """
         request = method.request() if request is None else request
         timeout = timeout or self.settings.timeout
         failures = []
-        for endpoint, metadata in self._routes(node):
+        routes = self._routes(node)
+        for index, (endpoint, metadata) in enumerate(routes):
+            window = _failover_window(timeout, read_only, index == len(routes) - 1)
             try:
                 with self._mapped_errors(method, node, endpoint, timeout, True):
                     async with self._open(endpoint, method, metadata, timeout) as stream:
                         await _send(stream, request)
-                        async for reply in _messages(stream):
+                        reply = await _first_answer(stream, method, endpoint, window)
+                        while reply is not None:
                             self._check_reply(reply, node, endpoint.address)
                             yield reply
+                            reply = await stream.recv_message()
                 return
             except _TransportError as exc:
                 failures.append(str(exc))
@@ -317,7 +333,7 @@ class Transport:
         """
         timeout = timeout or self.settings.timeout
 
-        async def attempt(endpoint: _Endpoint, metadata: list) -> Any:
+        async def attempt(endpoint: _Endpoint, metadata: list, _last: bool) -> Any:
             with self._mapped_errors(method, node, endpoint, timeout, False):
                 async with self._open(endpoint, method, metadata, timeout) as stream:
                     try:
@@ -395,12 +411,26 @@ def _status_before_reset(stream: Any) -> 'GRPCError | None':
     return None if status is Status.OK else GRPCError(status, message, details)
 
 
-async def _messages(stream: Any) -> AsyncIterator[Any]:
-    while True:
-        reply = await stream.recv_message()
-        if reply is None:
-            return
-        yield reply
+def _worst_case(timeout: float, endpoints: int) -> float:
+    """The longest a call may rightly take: connecting to every endpoint, failing over from all but the last."""
+    return timeout + CONNECT_TIMEOUT * endpoints + min(timeout, FAILOVER_AFTER) * (endpoints - 1)
+
+
+def _failover_window(timeout: float, read_only: bool, last: bool) -> float | None:
+    """How long an endpoint may take to begin answering before the call moves on; None: the call's timeout."""
+    if not read_only or last:
+        return None  # a mutating call may already have taken effect: it is never sent anywhere else
+    return min(timeout, FAILOVER_AFTER)
+
+
+async def _first_answer(stream: Any, method: RpcMethod, endpoint: _Endpoint, window: float | None) -> Any:
+    """The first message of a call's answer (None: the stream ended); silence for ``window`` is _TransportError."""
+    if window is None:
+        return await stream.recv_message()
+    try:
+        return await asyncio.wait_for(stream.recv_message(), window)
+    except asyncio.TimeoutError:  # ours, or the call's own deadline when it is the shorter
+        raise _TransportError(endpoint.address, '%s: no answer within %s' % (method.name, _seconds(window))) from None
 
 
 def run(coro: Awaitable[T]) -> T:

@@ -53,17 +53,53 @@ class Outcome:
     renewed: list[str] = field(default_factory=list)
 
 
-def duration(value: Any, name: str) -> datetime.timedelta:
-    """A Go duration (``8760h``, ``720h30m``) or a number of seconds, as a timedelta; errors name the option."""
+# The roles a Talos client certificate can carry (pkg/machinery/role/role.go:All @ v1.14.0-rc.1); talosctl
+# refuses others ("unknown roles", cmd/talosctl/cmd/talos/config.go:configNewCmd @ v1.14.0-rc.1).
+KNOWN_ROLES = ('os:admin', 'os:operator', 'os:reader', 'os:etcd:backup', 'os:image:verifier', 'os:meta:writer',
+               'os:impersonator')
+
+
+def duration(value: Any, name: str, positive: bool = False) -> datetime.timedelta:
+    """A Go duration (``8760h``, ``720h30m``) or a number of seconds, as a timedelta; errors name the option.
+
+    Negative durations are refused, and so is zero when ``positive``.
+    """
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.timedelta(seconds=value)
-    text = str(value).strip()
-    if text.isdigit():
-        return datetime.timedelta(seconds=int(text))
-    try:
-        return datetime.timedelta(microseconds=schema.parse_duration(text) / 1000)
-    except ValueError:
-        raise ClientConfigError('%s: invalid duration %r (use e.g. 8760h or 720h30m)' % (name, text)) from None
+        result = datetime.timedelta(seconds=value)
+    elif str(value).strip().isdigit():
+        result = datetime.timedelta(seconds=int(str(value).strip()))
+    else:
+        try:
+            result = datetime.timedelta(microseconds=schema.parse_duration(str(value).strip()) / 1000)
+        except ValueError:
+            raise ClientConfigError('%s: invalid duration %r (use e.g. 8760h or 720h30m)'
+                                    % (name, str(value).strip())) from None
+    if result < datetime.timedelta(0) or (positive and not result):
+        kind = 'positive' if positive else 'non-negative'
+        raise ClientConfigError('%s: must be a %s duration, got %r' % (name, kind, value))
+    return result
+
+
+def check_roles(roles: list[str]) -> list[str]:
+    """The roles of a new client certificate; ClientConfigError naming ``roles`` when one is unknown or empty."""
+    unknown = [role for role in roles if role.strip() not in KNOWN_ROLES]
+    if unknown:
+        raise ClientConfigError('roles: unknown role(s) %s; Talos knows %s' % (', '.join(repr(r) for r in unknown),
+                                                                               ', '.join(KNOWN_ROLES)))
+    if not roles:
+        raise ClientConfigError('roles: at least one role is required')
+    return [role.strip() for role in roles]
+
+
+def check_options(params: dict[str, Any]) -> None:
+    """Every option that shapes a certificate, checked before anything is generated or written."""
+    if params.get('src'):
+        return
+    check_roles(list(params.get('roles') or talosconfig.DEFAULT_ROLES))
+    duration(params.get('ttl', '8760h'), 'ttl', positive=True)
+    duration(params.get('renew_before', '720h'), 'renew_before')
+    if params.get('renew_within') is not None:
+        duration(params['renew_within'], 'renew_within')
 
 
 def _candidates(contexts: dict[str, Any], name: str) -> Iterator[str]:
@@ -103,7 +139,7 @@ def _renew(config: _talosconfig.Talosconfig, params: dict[str, Any], now: dateti
     bundle = load_bundle(params['secrets'])
     ca_pem = base64.b64decode(bundle['certs']['os']['crt'])
     due = now + duration(params['renew_within'], 'renew_within')
-    ttl = duration(params.get('ttl', '8760h'), 'ttl')
+    ttl = duration(params.get('ttl', '8760h'), 'ttl', positive=True)
     wanted = params.get('context')
     if wanted and wanted not in config.contexts:
         raise ClientConfigError('context: %r is not a context of %s' % (wanted, params['path']))
@@ -150,10 +186,10 @@ def _generate(config: _talosconfig.Talosconfig, params: dict[str, Any], now: dat
         raise ClientConfigError('context: the name of the context to generate is required with secrets')
     bundle = load_bundle(params['secrets'])
     ca_pem = base64.b64decode(bundle['certs']['os']['crt'])
-    roles = list(params.get('roles') or talosconfig.DEFAULT_ROLES)
+    roles = check_roles(list(params.get('roles') or talosconfig.DEFAULT_ROLES))
     endpoints, nodes = list(params.get('endpoints') or []), list(params.get('nodes') or [])
     renew_at = now + duration(params.get('renew_before', '720h'), 'renew_before')
-    ttl = duration(params.get('ttl', '8760h'), 'ttl')
+    ttl = duration(params.get('ttl', '8760h'), 'ttl', positive=True)
     slot, expiry = None, None
     for candidate in [name] if params.get('force') else _candidates(config.contexts, name):
         if candidate in config.contexts:
@@ -203,7 +239,10 @@ def _merge(config: _talosconfig.Talosconfig, params: dict[str, Any]) -> Outcome:
 def reconcile(params: dict[str, Any], check_mode: bool, now: datetime.datetime | None = None) -> Outcome:
     """Generate or merge into the talosconfig at ``path``; write it when its content changes."""
     path = params['path']
+    check_options(params)
     files.check_parent(path)
+    if not check_mode:
+        files.remove_stale_temps(path)
     before_text = files.read_text(path)
     try:
         config = _talosconfig.loads(before_text or '', path)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,6 +19,10 @@ from urllib.parse import urlsplit
 from ansible_collections.talos.linux.plugins.module_utils.configgen import contract as contracts
 from ansible_collections.talos.linux.plugins.module_utils.machineconfig.documents import Config, Document
 from ansible_collections.talos.linux.plugins.module_utils.machineconfig.errors import MachineConfigError
+
+# A version that can be an image tag (what goes after ``:`` in kube-apiserver's image reference): semver with an
+# optional pre-release, the shape talosctl's --kubernetes-version takes.
+KUBERNETES_VERSION = re.compile(r'^v?[0-9]+\.[0-9]+\.[0-9]+(?:-[0-9A-Za-z.]+(?:-[0-9A-Za-z.]+)*)?$')
 
 KUBELET_IMAGE = 'ghcr.io/siderolabs/kubelet'
 APISERVER_IMAGE = 'registry.k8s.io/kube-apiserver'
@@ -317,11 +322,17 @@ def generate(bundle: dict, cluster_name: str, endpoint: str, machine_type: str, 
         raise MachineConfigError('machine_type: expected one of %s, got %r' % (', '.join(MACHINE_TYPES), machine_type))
     if not kubernetes_version:
         raise MachineConfigError('kubernetes_version: kubernetes version must be specified')
+    if not KUBERNETES_VERSION.match(kubernetes_version):
+        raise MachineConfigError('kubernetes_version: expected a version such as 1.33.1 or v1.33.1 (it becomes the '
+                                 'tag of the Kubernetes images), got %r' % kubernetes_version)
     if not cluster_name:
         raise MachineConfigError('cluster_name: must not be empty')
     parts = urlsplit(endpoint or '')
     if parts.scheme not in ('http', 'https') or not parts.hostname:
         raise MachineConfigError('cluster_endpoint: expected a URL such as https://1.2.3.4:6443, got %r' % endpoint)
     opts = options if isinstance(options, Options) else Options.from_dict(options)
+    if not 0 <= opts.local_api_server_port <= 65535:
+        raise MachineConfigError('local_api_server_port: expected a port from 1 to 65535 (0 keeps 6443), got %d'
+                                 % opts.local_api_server_port)
     contract = contracts.parse(talos_version)
     return _Generator(bundle, cluster_name, endpoint, kubernetes_version, contract, opts).config(machine_type)

@@ -75,6 +75,8 @@ def reconcile(params: dict[str, Any], check_mode: bool, base_dir: str | None = N
         return Outcome(config, False, None)
     dest = os.path.expanduser(dest)
     files.check_parent(dest)
+    if not check_mode:
+        files.remove_stale_temps(dest)
     before = files.read_text(dest)
     changed = files.would_change(dest, config)
     if changed and not check_mode:

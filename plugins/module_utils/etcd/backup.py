@@ -41,8 +41,7 @@ def check_destination(path: str) -> None:
 
 def rotation(directory: str, hostname: str, keep: int) -> list[str]:
     """The snapshots of ``hostname`` in ``directory`` beyond the ``keep`` newest (names sort by time)."""
-    pattern = '%s%s-*%s' % (PREFIX, glob.escape(hostname), SUFFIX)
-    files = sorted(glob.glob(os.path.join(glob.escape(directory), pattern)))
+    files = sorted(glob.glob(os.path.join(glob.escape(directory), siblings(hostname))))
     return files[:-keep] if keep > 0 else []
 
 
@@ -55,10 +54,18 @@ def remove_snapshots(paths: list[str]) -> None:
             raise SnapshotError('%s: cannot remove: %s' % (path, exc.strerror or exc)) from None
 
 
-async def take_snapshot(client: TalosClient, node: str | None, path: str,
-                        timeout: float = SNAPSHOT_TIMEOUT) -> dict[str, Any]:
-    """Stream the node's snapshot into ``path`` (atomic, 0600, verified); the file's facts."""
-    with SnapshotWriter(path) as writer:
+def siblings(hostname: str) -> str:
+    """The names ``destination`` gives a node's snapshots in a directory, as an fnmatch pattern."""
+    return '%s%s-*%s' % (PREFIX, glob.escape(hostname or 'node'), SUFFIX)
+
+
+async def take_snapshot(client: TalosClient, node: str | None, path: str, timeout: float = SNAPSHOT_TIMEOUT,
+                        stale_pattern: str | None = None) -> dict[str, Any]:
+    """Stream the node's snapshot into ``path`` (atomic, 0600, verified); the file's facts.
+
+    ``stale_pattern``: whose leftover temporary files to remove first (see SnapshotWriter).
+    """
+    with SnapshotWriter(path, stale_pattern=stale_pattern) as writer:
         try:
             async for chunk in client.etcd_snapshot(node, timeout=timeout):
                 writer.write(chunk)

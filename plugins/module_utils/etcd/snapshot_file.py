@@ -4,10 +4,11 @@
 
 An etcd v3 snapshot is the member's bbolt database followed by the SHA-256 of that database (etcd
 appends it when it streams a snapshot). A database is a whole number of pages, so a file whose
-size modulo 512 is 32 carries the hash. ``SnapshotWriter`` writes chunks to a temporary file in
-the destination directory (mode 0600) while hashing them, and ``commit()`` checks the integrity
-hash, fsyncs and renames over the destination: a failed or corrupt snapshot never replaces
-anything. Memory use is one chunk, whatever the snapshot size.
+size modulo 512 is 32 carries the hash. ``SnapshotWriter`` writes chunks to a temporary ``.part`` file
+in the destination directory (private from creation, named as frontend/files.py names temporary files,
+so the next snapshot into that directory removes one a killed run left) while hashing them, and
+``commit()`` checks the integrity hash, fsyncs and renames over the destination: a failed or corrupt
+snapshot never replaces anything. Memory use is one chunk, whatever the snapshot size.
 
 Private module: free to change between releases.
 """
@@ -16,12 +17,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from typing import Any, Iterator
 
 from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
 from ansible_collections.talos.linux.plugins.module_utils.etcd.bbolt import BoltError, last_revision
-from ansible_collections.talos.linux.plugins.module_utils.frontend.files import sync_directory
+from ansible_collections.talos.linux.plugins.module_utils.frontend.files import (FileError, create_temp,
+                                                                                 remove_stale_temps, sync_directory)
 
 HASH_SIZE = 32
 READ_CHUNK = 1 << 20
@@ -32,9 +33,13 @@ class SnapshotError(TalosError):
 
 
 class SnapshotWriter:
-    """Write a snapshot stream to ``path`` atomically; use as a context manager, call ``commit()``."""
+    """Write a snapshot stream to ``path`` atomically; use as a context manager, call ``commit()``.
 
-    def __init__(self, path: str, mode: int = 0o600) -> None:
+    ``stale_pattern`` (an fnmatch pattern of file names) says whose leftover ``.part`` files to remove
+    first: by default those of ``path``; a new time-stamped name needs the pattern of its siblings.
+    """
+
+    def __init__(self, path: str, mode: int = 0o600, stale_pattern: str | None = None) -> None:
         self.path = os.path.abspath(path)
         self.directory = os.path.dirname(self.path)
         self.mode = mode
@@ -45,12 +50,10 @@ class SnapshotWriter:
         if not os.path.isdir(self.directory):
             raise SnapshotError('%s: directory %s does not exist' % (path, self.directory))
         try:
-            fd, self.tmp = tempfile.mkstemp(dir=self.directory, prefix='.%s.' % os.path.basename(path),
-                                            suffix='.part')
-        except OSError as exc:
-            raise SnapshotError('%s: cannot create a file in %s: %s'
-                                % (path, self.directory, exc.strerror or exc)) from None
-        os.fchmod(fd, mode)
+            remove_stale_temps(self.path, stale_pattern)
+            fd, self.tmp = create_temp(self.path, '.part')
+        except FileError as exc:
+            raise SnapshotError(str(exc)) from None
         self._file = os.fdopen(fd, 'wb')
 
     def __enter__(self) -> 'SnapshotWriter':
@@ -91,6 +94,7 @@ class SnapshotWriter:
             verified = True
         try:
             self._file.flush()
+            os.fchmod(self._file.fileno(), self.mode)
             os.fsync(self._file.fileno())
             self._file.close()
             revision = _revision(self.tmp)

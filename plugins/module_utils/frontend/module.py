@@ -23,6 +23,8 @@ from ansible_collections.talos.linux.plugins.module_utils.client.connection impo
                                                                                     settings_from_options)
 from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
 from ansible_collections.talos.linux.plugins.module_utils.frontend.connection_spec import CONNECTION_SPEC
+from ansible_collections.talos.linux.plugins.module_utils.frontend.option_checks import number_problem
+from ansible_collections.talos.linux.plugins.module_utils.frontend.targets import destructive_node, empty_target_problem
 
 T = TypeVar('T')
 
@@ -42,6 +44,9 @@ class ModuleBase:
                  **kwargs: Any) -> None:
         self.module = AnsibleModule(argument_spec=argument_spec, **kwargs)
         self.params = self.module.params
+        problem = number_problem(self.params, argument_spec)
+        if problem:
+            self.module.fail_json(msg=problem)
         # Keys a failure reports as well, such as the file the module writes.
         self.failure_result: dict[str, Any] = {}
         for available, name in libraries:
@@ -84,6 +89,10 @@ class TalosModule(ModuleBase):
         spec = dict(CONNECTION_SPEC)
         spec.update(argument_spec)
         super().__init__(spec, _LIBRARIES, **kwargs)
+        # Before anything is read or sent: an empty target must not become the default target.
+        problem = empty_target_problem(self.params, argument_spec)
+        if problem:
+            self.fail(TalosError(problem))
 
     def connection_options(self, nodes: list[str] | None = None) -> dict[str, Any]:
         """The connection options of the task (see connection_spec), targeting ``nodes``."""
@@ -93,6 +102,15 @@ class TalosModule(ModuleBase):
 
     def connection_settings(self, nodes: list[str] | None = None) -> ConnectionSettings:
         return settings_from_options(self.connection_options(nodes))
+
+    def destructive_target(self, verb: str) -> tuple[ConnectionSettings, str]:
+        """The settings and the one node of a module that takes a node down or wipes it (option ``node``).
+
+        Never the node behind the endpoint: see targets.destructive_node.
+        """
+        node = self.params['node']
+        settings = self.connection_settings([node] if node else None)
+        return settings, destructive_node(settings, node, verb)
 
     def run(self, settings: ConnectionSettings, work: Callable[[TalosClient], Awaitable[T]],
             node: str | None = None) -> T:

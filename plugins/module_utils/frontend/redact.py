@@ -74,3 +74,58 @@ def redact_text(text: str | None) -> str:
     except yaml.YAMLError:
         return '%s (content that does not parse as YAML)\n' % MARKER
     return encoder.dump_all([redact(doc) for doc in docs]) if docs else ''
+
+
+def redact_patch(patch: Any) -> Any:
+    """A machine-config patch as shown: a mapping or list redacted, a YAML/JSON text redacted, ``@file`` as is.
+
+    An RFC 6902 operation whose ``path`` ends in a secret name has its ``value`` masked too.
+    """
+    if isinstance(patch, str):
+        return patch if patch.startswith('@') or not patch.strip() else redact_text(patch)
+    if isinstance(patch, list):
+        return [redact_patch(item) for item in patch]
+    if isinstance(patch, dict) and 'op' in patch and isinstance(patch.get('path'), str):
+        shown = redact(patch)
+        if is_secret_name(patch['path'].rstrip('/').rsplit('/', 1)[-1]) and 'value' in patch:
+            shown['value'] = redact(patch['value'], True)
+        return shown
+    return redact(patch)
+
+
+def _leaves(value: Any) -> set[str]:
+    """The strings Ansible's no_log masks for a value: every non-empty string and number in it."""
+    if isinstance(value, dict):
+        return set().union(*(_leaves(v) for v in value.values()))
+    if isinstance(value, (list, tuple)):
+        return set().union(*(_leaves(v) for v in value))
+    if isinstance(value, str):
+        return {value} if value else set()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return {str(value)}
+    return set()
+
+
+def shown_parameters(module: Any, shown: dict[str, Any]) -> dict[str, Any]:
+    """The module's parameters as given; what Ansible reports of them (``invocation``) shows ``shown`` instead.
+
+    ``shown`` maps option names to how they appear, e.g. a secrets bundle redacted by ``redact``. Such an
+    option is ``no_log`` in the argument spec, so a task failing in argument validation, before this runs,
+    shows none of it. But Ansible's no_log also masks each string of the value wherever it appears, even
+    in results: a machine config generated from the bundle (which embeds its keys) would come back
+    mangled, and a path in an error message hidden. Those strings leave the mask here (except those of
+    other no_log options); the results carry key material only where the user asks for it.
+    """
+    given = dict(module.params)
+    for name, value in shown.items():
+        module.no_log_values.difference_update(_leaves(given.get(name)))
+        module.params[name] = value
+    for name, spec in module.argument_spec.items():
+        if spec.get('no_log') and name not in shown:
+            module.no_log_values.update(_leaves(given.get(name)))
+    return given
+
+
+def shown_bundle(source: Any) -> Any:
+    """A ``secrets`` option as shown: a path as is, a mapping with its key material masked."""
+    return source if isinstance(source, str) else redact(source)

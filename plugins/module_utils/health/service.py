@@ -4,6 +4,7 @@
 
 Talos lets the API start and restart kubelet and start, stop and restart extension services
 (``ext-<name>``); it refuses the rest with "service ... doesn't support <op> operation via API".
+Check mode predicts that refusal (``api_refusal``), so it fails where the real run would.
 Whether a service runs is read from ServiceList; the wait follows the service's
 ``Services.v1alpha1.talos.dev`` resource (COSI Watch), which exists while the service runs: each
 event of the watch is one poll of client.wait's waiter.
@@ -22,6 +23,7 @@ from ansible_collections.talos.linux.plugins.module_utils.client.wait import Dea
 SERVICES_RESOURCE = ('runtime', 'Services.v1alpha1.talos.dev')
 # ServiceList states of a service that is up or on its way up (Talos counts it as started).
 STARTED_STATES = frozenset(['Running', 'Starting', 'Preparing', 'Waiting'])
+EXTENSION_PREFIX = 'ext-'
 STREAM_MARGIN = 5.0  # the watch outlives the wait: the waiter, not the stream, decides when time is up
 
 
@@ -41,6 +43,27 @@ def needs_change(service: dict[str, Any], state: str) -> bool:
     if state == 'stopped':
         return started
     return True  # restarted
+
+
+def api_operation(service: dict[str, Any], state: str) -> str:
+    """The operation machined performs for ``state``: restarting a service that is not running starts it."""
+    if state == 'restarted':
+        return 'restart' if service['state'] in STARTED_STATES else 'start'
+    return {'started': 'start', 'stopped': 'stop'}[state]
+
+
+def api_refusal(service_id: str, operation: str) -> str | None:
+    """Talos's refusal of ``operation`` on a service through the API, or None when it allows it.
+
+    internal/app/machined/pkg/system/system.go:APIStart/APIStop/APIRestart @ v1.14.0-rc.1 refuse a
+    service without the matching APIStartAllowed/APIStopAllowed/APIRestartAllowed; only kubelet
+    (services/kubelet.go: start, restart) and extension services (services/extension.go: all three) have them.
+    """
+    if service_id.startswith(EXTENSION_PREFIX):
+        return None
+    if service_id == 'kubelet' and operation in ('start', 'restart'):
+        return None
+    return 'service "%s" doesn\'t support %s operation via API' % (service_id, operation)
 
 
 async def wait_for_service(client: TalosClient, node: str | None, service_id: str, running: bool,
@@ -71,6 +94,10 @@ async def ensure_service(client: TalosClient, node: str | None, service_id: str,
                          wait: bool, wait_timeout: float) -> dict[str, Any]:
     before = await read_service(client, node, service_id)
     result: dict[str, Any] = {'changed': needs_change(before, state), 'before': before, 'response': None}
+    if result['changed'] and check_mode:
+        refusal = api_refusal(service_id, api_operation(before, state))
+        if refusal:
+            raise TalosError('%s (check mode: Talos refuses this)' % refusal, node=node)
     if check_mode or not result['changed']:
         result['service'] = before
         return result

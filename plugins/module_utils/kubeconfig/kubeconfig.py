@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import gzip
+import os.path as os_path
 import io
 import tarfile
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from ansible_collections.talos.linux.plugins.module_utils.client.client import T
 from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
 from ansible_collections.talos.linux.plugins.module_utils.frontend import files
 from ansible_collections.talos.linux.plugins.module_utils.frontend.redact import redact
-from ansible_collections.talos.linux.plugins.module_utils.kubeconfig.merge import merge
+from ansible_collections.talos.linux.plugins.module_utils.kubeconfig.merge import SECTIONS, issued_by, merge
 
 MAX_SIZE = 1 << 20  # a kubeconfig is a few KiB; refuse anything absurd
 
@@ -94,16 +95,49 @@ def plan(new_text: str, dest: str, merge_into: bool, force: bool, context_name: 
     if merge_into:
         result = merge(existing, new, force=force, context_name=context_name, renew_before=renew_before)
     else:
-        # dest holds this cluster's kubeconfig alone: keep it while it is still good, else replace it.
+        # dest holds this cluster's kubeconfig alone: keep it while it is still good, else replace it; a file
+        # holding anything else (another cluster, user or context) is replaced only when forced.
         result = merge(existing, new, force=False, context_name=context_name, renew_before=renew_before)
-        if result.changed or result.renames:
-            if existing and result.renames and not force:
-                raise KubeconfigError('%s holds another kubeconfig (%s); use merge=true to add this cluster, or '
-                                      'force=true to replace the file' % (dest, ', '.join(
-                                          '%s %s' % (r['kind'], r['from']) for r in result.renames)))
+        foreign = _foreign_entries(existing, new, context_name)
+        if foreign and not force:
+            raise KubeconfigError('%s holds another kubeconfig (%s); use merge=true to add this cluster, or '
+                                  'force=true to replace the file' % (dest, ', '.join(foreign)))
+        if result.changed or result.renames or foreign:
             result = merge(None, new, context_name=context_name, renew_before=renew_before)
+            result.changed = True
     content = dump(result.config) if result.changed else before
     return Plan(content, result.changed, result.context, result.renames, before)
+
+
+def _ours(kind: str, name: Any, body: dict[str, Any], new: dict[str, Any], context_name: str | None) -> bool:
+    """Whether an entry of a kubeconfig is this cluster's: its cluster with the same server and CA, its user with
+    a certificate from that CA, its context (under ``context_name`` when given) joining the two."""
+    cluster, user, context = new['clusters'][0], new['users'][0], new['contexts'][0]
+    if kind == 'cluster':
+        return name == cluster['name'] and all(body.get(k) == cluster['cluster'].get(k)
+                                               for k in ('server', 'certificate-authority-data'))
+    if kind == 'user':
+        return name == user['name'] and issued_by(body, cluster['cluster'].get('certificate-authority-data', ''))
+    return (name == (context_name or context['name']) and body.get('cluster') == cluster['name']
+            and body.get('user') == user['name'])
+
+
+def _foreign_entries(existing: dict[str, Any] | None, new: dict[str, Any], context_name: str | None) -> list[str]:
+    """The entries of ``existing`` that are not this cluster's (as ``kind name``): what replacing it would lose."""
+    foreign = []
+    for section, kind in SECTIONS:
+        for entry in (existing or {}).get(section) or []:
+            name = entry.get('name') if isinstance(entry, dict) else None
+            body = entry.get(kind) if isinstance(entry, dict) else None
+            if not _ours(kind, name, body if isinstance(body, dict) else {}, new, context_name):
+                foreign.append('%s %s' % (kind, name))
+    return foreign
+
+
+def remove_stale_temps(dest: str) -> None:
+    """Remove what a killed run left next to dest (when its directory exists; a missing one fails at write)."""
+    if os_path.isdir(os_path.dirname(os_path.abspath(dest))):
+        files.remove_stale_temps(dest)
 
 
 def write(dest: str, content: str) -> None:

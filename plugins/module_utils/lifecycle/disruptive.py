@@ -39,8 +39,7 @@ def run_disruptive(talos: TalosModule, verb: str, action: Action, drains: str | 
 
     ``drains`` names the operation whose drain options the module takes (see drain_step), None for none."""
     params = talos.params
-    node = params['node']
-    settings = talos.connection_settings([node] if node else None)
+    settings, node = talos.destructive_target(verb)
 
     async def work(client: TalosClient) -> dict[str, Any]:
         result = {'quorum': await guard_quorum(client, node, verb, params['force'])}

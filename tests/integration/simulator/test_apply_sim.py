@@ -39,9 +39,9 @@ def sim_112_maintenance(tmp_path_factory):
     yield from _fleet_fixture(tmp_path_factory, '--maintenance', '--talos-version', 'v1.12.4')
 
 
-def _config(fleet, resource_id='v1alpha1') -> str:
+def _config(fleet, resource_id='v1alpha1', machine='talos-cp-1') -> str:
     request = state_pb2.GetRequest(namespace='config', type='MachineConfigs.config.talos.dev', id=resource_id)
-    reply = rpc(fleet.address('talos-cp-1'), fleet.tls(), State.Get, request)[0]
+    reply = rpc(fleet.address(machine), fleet.tls(), State.Get, request)[0]
     return config_pb2.MachineConfigSpec.FromString(reply.resource.spec.proto_spec).yaml_marshalled.decode()
 
 

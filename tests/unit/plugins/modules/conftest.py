@@ -59,7 +59,8 @@ def resource(namespace: str, resource_type: str, resource_id: str, spec: Any) ->
 def service(service_id: str, state: str = 'Running', healthy: bool = True) -> dict[str, Any]:
     """A service as ``TalosClient.service_list`` returns it."""
     return {'id': service_id, 'state': state, 'healthy': healthy, 'health_unknown': False,
-            'message': 'Health check successful' if healthy else ''}
+            'message': 'Health check successful' if healthy else '',
+            'events': ['Health check successful'] if healthy else []}
 
 
 def member(member_id: int, address: str) -> dict[str, Any]:

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from ansible.module_utils import basic
+
 from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
 from ansible_collections.talos.linux.plugins.modules import node_info
 
@@ -66,3 +68,23 @@ def test_unknown_option_is_named(run, talos):
     result = run(node_info, node='10.5.0.3')
     assert result['failed'] and 'node' in result['msg'] and 'Unsupported parameters' in result['msg']
     assert talos.calls == []
+
+
+def test_no_node_answering_fails_naming_the_endpoint(run, talos):
+    talos.reply('version', _down_node)
+    result = run(node_info, nodes=[DOWN])
+    assert result['failed'] and result['grpc_code'] == 'UNAVAILABLE'
+    assert result['msg'].startswith('no node answered through endpoints 10.5.0.2 (nodes: %s)' % DOWN)
+    assert [entry['reachable'] for entry in result['nodes']] == [False]
+
+
+def test_no_node_answering_an_insecure_probe_warns(run, talos, monkeypatch):
+    warned = []
+
+    def warn(_module, warning):
+        warned.append(warning)
+    monkeypatch.setattr(basic.AnsibleModule, 'warn', warn)
+    talos.reply('version', _down_node)
+    result = run(node_info, nodes=[DOWN], insecure=True, talosconfig=None)
+    assert 'failed' not in result and result['unreachable_nodes'] == [DOWN]
+    assert warned == ['no node answered an insecure call (%s); a configured node refuses them' % DOWN]

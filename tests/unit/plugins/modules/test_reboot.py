@@ -22,9 +22,9 @@ def test_reboots_and_waits_for_the_new_boot(run, talos):
 
 
 def test_powercycle_without_wait(run, talos):
-    result = run(reboot, mode='powercycle', wait=False)
+    result = run(reboot, node='10.5.0.2', mode='powercycle', wait=False)
     assert result['node'] == '10.5.0.2' and 'boot_id' not in result
-    assert talos.mutations == [('reboot', {'node': None, 'mode': 'POWERCYCLE'})]
+    assert talos.mutations == [('reboot', {'node': '10.5.0.2', 'mode': 'POWERCYCLE'})]
 
 
 def test_check_mode_reboots_nothing(run, talos):
@@ -109,3 +109,16 @@ def test_node_not_back_in_time_stays_cordoned(run, talos, kube_cluster):
     result = run(reboot, node='10.5.0.7', drain=True, wait_timeout=0.05)
     assert result['failed'] and 'timed out' in result['msg']
     assert result['drain']['cordoned'] is True and unschedulable(kube_cluster)
+
+
+def test_no_node_anywhere_is_an_error_and_reboots_nothing(run, talos):
+    for check in (True, False):
+        result = run(reboot, check=check)
+        assert result['failed'] and result['msg'].startswith("reboot needs a target: set node, the host's talos_node")
+    assert talos.mutations == []
+
+
+def test_an_empty_node_is_an_error_and_reboots_nothing(run, talos):
+    result = run(reboot, node='')
+    assert result['failed'] and result['msg'].startswith('option node is empty')
+    assert talos.mutations == []

@@ -58,3 +58,22 @@ def test_state_is_required_and_checked(run, talos):
     result = run(service, name='kubelet', state='paused')
     assert result['failed'] and 'paused' in result['msg']
     assert talos.calls == []
+
+
+def test_check_mode_predicts_talos_refusing_to_stop_kubelet(run, talos):
+    result = run(service, check=True, node='10.5.0.5', name='kubelet', state='stopped')
+    assert result['failed'] and 'service "kubelet" doesn\'t support stop operation via API' in result['msg']
+    assert result['node'] == '10.5.0.5' and talos.mutations == []
+
+
+def test_check_mode_allows_what_talos_allows(run, talos):
+    talos.add_service('ext-iscsid')
+    assert run(service, check=True, name='ext-iscsid', state='stopped')['changed'] is True
+    assert run(service, check=True, name='kubelet', state='restarted')['changed'] is True
+    assert talos.mutations == []
+
+
+def test_an_empty_node_is_an_error_naming_the_option(run, talos):
+    result = run(service, node='', name='kubelet', state='restarted')
+    assert result['failed'] and result['msg'].startswith('option node is empty')
+    assert talos.calls == []

@@ -60,23 +60,23 @@ def test_a_drain_that_cannot_finish_fails_before_the_reboot(run, talos, kube_clu
 
 def test_legacy_api_sends_the_options(run, talos):
     talos.version = 'v1.12.5'
-    result = run(upgrade, image=IMAGE, stage=True, preserve=True, reboot_mode='powercycle', wait=False)
+    result = run(upgrade, node='10.5.0.2', image=IMAGE, stage=True, preserve=True, reboot_mode='powercycle', wait=False)
     assert result['api'] == 'legacy' and result['msg'] == 'upgrade to Talos v1.13.4 started'
     assert result['drain'] == {'enabled': False} and talos.called('kubeconfig') == [], 'Talos drains it itself'
-    assert talos.mutations == [('upgrade_legacy', {'image': IMAGE, 'node': None, 'stage': True, 'preserve': True,
+    assert talos.mutations == [('upgrade_legacy', {'image': IMAGE, 'node': '10.5.0.2', 'stage': True, 'preserve': True,
                                                    'force': False, 'reboot_mode': 'POWERCYCLE'})]
 
 
 def test_node_on_the_target_is_left_alone(run, talos):
     talos.version = 'v1.13.4'
-    result = run(upgrade, version='1.13.4')
+    result = run(upgrade, node='10.5.0.2', version='1.13.4')
     assert result['changed'] is False and result['msg'] == 'the node already runs Talos v1.13.4'
     assert talos.mutations == [] and result['drain'] == {'enabled': False}
 
 
 def test_check_mode_names_the_plan_and_changes_nothing(run, talos, kube_cluster):
     talos.version = 'v1.13.0'
-    result = run(upgrade, check=True, image=IMAGE)
+    result = run(upgrade, node='10.5.0.2', check=True, image=IMAGE)
     assert result['changed'] is True and result['api'] == 'lifecycle'
     assert result['msg'] == 'would upgrade Talos v1.13.0 to v1.13.4 with %s (lifecycle API)' % IMAGE
     assert talos.mutations == []
@@ -145,17 +145,17 @@ def test_image_or_version_is_required(run, talos):
 
 
 def test_bad_version_is_named(run, talos):
-    result = run(upgrade, version='latest')
+    result = run(upgrade, node='10.5.0.2', version='latest')
     assert result['failed'] and "version 'latest' is not a Talos version tag" in result['msg']
     assert talos.mutations == []
 
 
 def test_image_and_version_disagreeing_is_named(run, talos):
-    result = run(upgrade, image=IMAGE, version='v1.14.0')
+    result = run(upgrade, node='10.5.0.2', image=IMAGE, version='v1.14.0')
     assert result['failed'] and 'image %s is Talos v1.13.4, but version is v1.14.0' % IMAGE in result['msg']
     assert talos.mutations == []
 
 
 def test_bad_api_is_named(run, talos):
-    result = run(upgrade, version='v1.14.0', api='grpc')
+    result = run(upgrade, node='10.5.0.2', version='v1.14.0', api='grpc')
     assert result['failed'] and 'api' in result['msg'] and 'grpc' in result['msg']

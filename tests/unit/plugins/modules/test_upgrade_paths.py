@@ -45,7 +45,7 @@ def test_1_14_node_gets_its_factory_schematic_platform_and_secureboot_flavour(ru
     talos.resources[EXTENSION] = {'metadata': {'name': 'schematic', 'version': SCHEMATIC}}
     talos.resources[FACTORY_SCHEMATIC] = {'schematicId': SCHEMATIC, 'flavor': 'Image Factory',
                                           'apiUrl': 'https://127.0.0.9:8443'}
-    result = run(upgrade, check=True, version='v1.15.0', drain=False)
+    result = run(upgrade, node='10.5.0.2', check=True, version='v1.15.0', drain=False)
     image = '127.0.0.9:8443/aws-installer-secureboot/%s:v1.15.0' % SCHEMATIC
     assert result['image'] == image and result['changed'] is True and talos.mutations == []
     assert (result['platform'], result['secureboot'], result['factory']) == ('aws', True, '127.0.0.9:8443')
@@ -55,7 +55,7 @@ def test_1_14_node_gets_its_factory_schematic_platform_and_secureboot_flavour(ru
 
 def test_an_empty_factory_url_means_the_default_factory(run, talos):
     talos.resources[FACTORY_SCHEMATIC] = {'schematicId': SCHEMATIC, 'flavor': 'Just A Name', 'apiUrl': ''}
-    result = run(upgrade, check=True, version='v1.14.3', drain=False)
+    result = run(upgrade, node='10.5.0.2', check=True, version='v1.14.3', drain=False)
     assert result['image'] == 'factory.talos.dev/metal-installer/%s:v1.14.3' % SCHEMATIC
     assert result['factory'] == 'factory.talos.dev'
 
@@ -63,26 +63,27 @@ def test_an_empty_factory_url_means_the_default_factory(run, talos):
 def test_below_1_14_the_schematic_extension_names_the_schematic(run, talos):
     talos.version = 'v1.13.4'
     talos.resources[EXTENSION] = {'metadata': {'name': 'schematic', 'version': SCHEMATIC}}
-    result = run(upgrade, check=True, version='v1.14.1', drain=False)
+    result = run(upgrade, node='10.5.0.2', check=True, version='v1.14.1', drain=False)
     assert result['image'] == 'factory.talos.dev/metal-installer/%s:v1.14.1' % SCHEMATIC
     assert result['old_schematic'] == SCHEMATIC
 
 
 def test_plain_node_never_gets_ghcr_from_1_14_on_nor_with_secureboot(run, talos):
     talos.version = 'v1.13.4'
-    assert run(upgrade, check=True, version='v1.14.1', drain=False)['image'] == \
+    assert run(upgrade, node='10.5.0.2', check=True, version='v1.14.1', drain=False)['image'] == \
         'factory.talos.dev/metal-installer/%s:v1.14.1' % DEFAULT
     talos.version = 'v1.12.6'
-    assert run(upgrade, check=True, version='v1.13.9')['image'] == 'ghcr.io/siderolabs/installer:v1.13.9'
+    result = run(upgrade, node='10.5.0.2', check=True, version='v1.13.9')
+    assert result['image'] == 'ghcr.io/siderolabs/installer:v1.13.9'
     talos.resources[SECURITY] = {'secureBoot': True}
-    result = run(upgrade, check=True, version='v1.13.9')
+    result = run(upgrade, node='10.5.0.2', check=True, version='v1.13.9')
     assert result['image'] == 'factory.talos.dev/metal-installer-secureboot/%s:v1.13.9' % DEFAULT
     assert result['secureboot'] is True and result['factory'] == 'factory.talos.dev'
 
 
 def test_explicit_image_wins(run, talos):
     talos.resources[SECURITY] = {'secureBoot': True}
-    result = run(upgrade, check=True, image='registry.example/custom-installer:v1.14.2', drain=False)
+    result = run(upgrade, node='10.5.0.2', check=True, image='registry.example/custom-installer:v1.14.2', drain=False)
     assert result['image'] == 'registry.example/custom-installer:v1.14.2' and result['factory'] is None
 
 
@@ -126,10 +127,10 @@ def test_reboot_false_installs_and_leaves_the_node_on_its_release(run, talos):
 
 def test_reboot_false_is_refused_on_the_legacy_path_and_with_drain(run, talos):
     talos.version = 'v1.12.6'
-    result = run(upgrade, version='v1.13.9', reboot=False)
+    result = run(upgrade, node='10.5.0.2', version='v1.13.9', reboot=False)
     assert result['failed'] and 'reboot: false needs the LifecycleService path' in result['msg']
     talos.version = 'v1.14.0'
-    result = run(upgrade, version='v1.14.3', reboot=False, drain=True)
+    result = run(upgrade, node='10.5.0.2', version='v1.14.3', reboot=False, drain=True)
     assert result['failed'] and 'drain: true drains before the reboot, and reboot: false has none' in result['msg']
     assert talos.mutations == []
 
@@ -155,6 +156,6 @@ def test_prepull_pulls_each_nodes_installer_after_the_install(run, talos, warned
 
 
 def test_prepull_in_check_mode_names_the_images_only(run, talos):
-    result = run(upgrade, check=True, version='v1.14.3', drain=False, prepull=['10.5.0.6'])
+    result = run(upgrade, node='10.5.0.2', check=True, version='v1.14.3', drain=False, prepull=['10.5.0.6'])
     assert result['prepulled'] == {'10.5.0.6': 'factory.talos.dev/metal-installer/%s:v1.14.3' % DEFAULT}
     assert talos.mutations == []

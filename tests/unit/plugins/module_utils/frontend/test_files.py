@@ -42,3 +42,25 @@ def test_missing_parent_directory_is_refused(tmp_path):
 
 def test_read_missing_is_none(tmp_path):
     assert files.read_text(str(tmp_path / 'nope')) is None
+
+
+def test_temp_files_are_private_and_recognisable(tmp_path):
+    fd, tmp = files.create_temp(str(tmp_path / 'target'))
+    os.close(fd)
+    assert os.path.basename(tmp).startswith('.target.%s-' % files.TEMP_MARK)
+    assert stat.S_IMODE(os.stat(tmp).st_mode) == 0o600
+
+
+def test_only_temp_files_of_gone_writers_of_that_target_are_removed(tmp_path):
+    import subprocess  # pylint: disable=import-outside-toplevel
+    import sys  # pylint: disable=import-outside-toplevel
+    gone = subprocess.run([sys.executable, '-c', 'import os; print(os.getpid())'], capture_output=True, text=True,
+                          check=True)
+    dead_pid = int(gone.stdout)
+    own = os.path.basename(files.temp_path(str(tmp_path / 'target')))
+    dead = own.replace('-%d-' % os.getpid(), '-%d-' % dead_pid)
+    other_target = dead.replace('.target.', '.other.')
+    for name in (own, dead, other_target, '.target.unrelated.tmp'):
+        (tmp_path / name).write_text('x')
+    assert files.remove_stale_temps(str(tmp_path / 'target')) == [str(tmp_path / dead)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([own, other_target, '.target.unrelated.tmp'])
