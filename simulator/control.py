@@ -71,16 +71,22 @@ async def _hold(fleet: Fleet, request: dict[str, Any]) -> dict[str, Any]:
     return {'machine': machine.describe()}
 
 
+def _seconds(op: str, request: dict[str, Any], zero_allowed: bool = True) -> float:
+    """The SECONDS argument of ``op`` (sent as ``service``), within 0 (or above it) and an hour."""
+    try:
+        seconds = float(str(request.get('service', '')))
+    except ValueError:
+        raise ValueError('%s takes a number of seconds, not %r' % (op, request.get('service'))) from None
+    if not (0 <= seconds if zero_allowed else 0 < seconds) or seconds > 3600:
+        raise ValueError('%s takes %s SECONDS <= 3600, not %g' % (op, '0 <=' if zero_allowed else '0 <', seconds))
+    return seconds
+
+
 @operation('stall')
 async def _stall(fleet: Fleet, request: dict[str, Any]) -> dict[str, Any]:
     """The machine's next sequence spends SECONDS in its first task (pods slow to stop, a slow drain)."""
     machine = fleet.find(str(request.get('machine', '')))
-    try:
-        seconds = float(str(request.get('service', '')))
-    except ValueError:
-        raise ValueError('stall takes a number of seconds, not %r' % request.get('service')) from None
-    if not 0 < seconds <= 3600:
-        raise ValueError('stall takes 0 < SECONDS <= 3600, not %g' % seconds)
+    seconds = _seconds('stall', request, zero_allowed=False)
     lifecycle_of(machine).stall_next = seconds
     return {'machine': machine.describe(), 'stall': seconds}
 
@@ -89,12 +95,7 @@ async def _stall(fleet: Fleet, request: dict[str, Any]) -> dict[str, Any]:
 async def _pull_delay(fleet: Fleet, request: dict[str, Any]) -> dict[str, Any]:
     """A pull of an image the machine does not have yet takes SECONDS from now on (0: instant again)."""
     machine = fleet.find(str(request.get('machine', '')))
-    try:
-        seconds = float(str(request.get('service', '')))
-    except ValueError:
-        raise ValueError('pull-delay takes a number of seconds, not %r' % request.get('service')) from None
-    if not 0 <= seconds <= 3600:
-        raise ValueError('pull-delay takes 0 <= SECONDS <= 3600, not %g' % seconds)
+    seconds = _seconds('pull-delay', request)
     lifecycle_of(machine).pull_delay = seconds
     return {'machine': machine.describe(), 'pull_delay': seconds}
 
@@ -161,12 +162,8 @@ async def _unhang(fleet: Fleet, request: dict[str, Any]) -> dict[str, Any]:
 async def _slow(fleet: Fleet, request: dict[str, Any]) -> dict[str, Any]:
     """Every call to the machine's apid is answered SECONDS late from now on (0: at once again)."""
     machine = fleet.find(str(request.get('machine', '')))
-    try:
-        seconds = float(str(request.get('service', '')))
-    except ValueError:
-        raise ValueError('slow takes a number of seconds, not %r' % request.get('service')) from None
     faults = apid_faults_of(machine)
-    faults.set_delay(seconds)
+    faults.set_delay(_seconds('slow', request))
     return {'machine': machine.describe(), 'apid': faults.describe()}
 
 
@@ -200,12 +197,7 @@ async def _kube_departures(fleet: Fleet, _request: dict[str, Any]) -> dict[str, 
 @operation('kube-start-delay')
 async def _kube_start_delay(fleet: Fleet, request: dict[str, Any]) -> dict[str, Any]:
     """How long a new pod's containers take to run after it is bound to a node."""
-    try:
-        seconds = float(str(request.get('service', '')))
-    except ValueError:
-        raise ValueError('kube-start-delay takes a number of seconds, not %r' % request.get('service')) from None
-    if not 0 <= seconds <= 3600:
-        raise ValueError('kube-start-delay takes 0 <= SECONDS <= 3600, not %g' % seconds)
+    seconds = _seconds('kube-start-delay', request)
     fleet.kube.kubelets.start_delay = seconds
     return {'start_delay': seconds}
 

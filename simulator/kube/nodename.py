@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import string
 
+from simulator import protoenc
+
 NODENAME_TYPE = 'Nodenames.kubernetes.talos.dev'
 NODENAME_ID = 'nodename'
 _MAP = dict({ch: ch for ch in string.ascii_lowercase + string.digits + '-.'},
@@ -24,25 +26,10 @@ def from_hostname(hostname: str) -> str:
     return ''.join(_MAP.get(ch, '') for ch in hostname).strip('-.')
 
 
-def _varint(number: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte, number = number & 0x7F, number >> 7
-        out.append(byte | (0x80 if number else 0))
-        if not number:
-            return bytes(out)
-
-
-def _string_field(number: int, text: str) -> bytes:
-    data = text.encode('utf-8')
-    return (_varint(number << 3 | 2) + _varint(len(data)) + data) if data else b''
-
-
 def nodename_proto(nodename: str, hostname_version: str, skip_registration: bool = False) -> bytes:
     """NodenameSpec on the wire (the collection's generated code has no k8s definitions; the message is three
     plain fields)."""
-    flag = (_varint(3 << 3) + b'\x01') if skip_registration else b''
-    return _string_field(1, nodename) + _string_field(2, hostname_version) + flag
+    return protoenc.encode([(1, nodename), (2, hostname_version), (3, skip_registration)])
 
 
 def nodename_spec(nodename: str, hostname_version: str, skip_registration: bool = False) -> dict:
