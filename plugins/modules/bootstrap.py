@@ -14,10 +14,10 @@ description:
     on their own.
   - Talos only refuses a second Bootstrap on the same machine; a Bootstrap on another control plane would split
     the cluster in two. So first every control plane is asked whether it was bootstrapped (its etcd service
-    runs, or its events show a bootstrap was requested): O(node), O(controlplanes) and the control planes that
+    runs, or its events show a bootstrap was requested) - O(node), O(controlplanes) and the control planes that
     cluster discovery lists on O(node). If one was, nothing is done (V(changed=false)). A node that answers
     "already bootstrapped" (gRPC ALREADY_EXISTS) is also success with V(changed=false).
-  - A control plane that cannot be asked (down, cut off by the network) blocks the bootstrap: the module fails
+  - A control plane that cannot be asked (down, cut off by the network) blocks the bootstrap; the module fails
     naming it, unless O(force=true). It is listed in RV(unreachable_nodes).
   - The last check and the Bootstrap call run under a lock per cluster on the machine running the module
     (a file in its temp directory), so several hosts of a play or several playbook runs bootstrapping the same
