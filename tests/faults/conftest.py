@@ -21,7 +21,7 @@ from typing import Any, Iterable, Optional
 
 import yaml
 
-from ansible_collections.talos.linux.tests.integration.conftest import COLLECTIONS, VENV_BIN
+from ansible_collections.talos.linux.tests.integration.conftest import COLLECTIONS, VENV_BIN, sim, start_fleet
 
 # Each test file sets ``pytestmark = pytest.mark.faults`` (a conftest's pytestmark marks nothing).
 
@@ -34,6 +34,16 @@ class Run:
     @property
     def failed(self) -> bool:
         return self.rc != 0
+
+
+def single_controlplane(tmp_path_factory, name: str):
+    """A bootstrapped fleet of one control plane (for a module fixture: ``yield from``), taken down afterwards."""
+    state = str(tmp_path_factory.mktemp(name))
+    running = start_fleet(state, '--controlplanes', '1', '--bootstrap')
+    try:
+        yield running
+    finally:
+        sim('down', '--state-dir', state)
 
 
 def play(tmp_path, tasks: list[dict[str, Any]], *, verbosity: int = 0, check: bool = False, diff: bool = False,

@@ -22,8 +22,8 @@ import time
 import pytest
 import yaml
 
-from ansible_collections.talos.linux.tests.faults.conftest import leftovers, play
-from ansible_collections.talos.linux.tests.integration.conftest import COLLECTIONS, VENV_BIN, sim, start_fleet
+from ansible_collections.talos.linux.tests.faults.conftest import leftovers, play, single_controlplane
+from ansible_collections.talos.linux.tests.integration.conftest import COLLECTIONS, VENV_BIN
 
 pytestmark = pytest.mark.faults
 
@@ -47,10 +47,7 @@ os.fsync = fsync
 
 @pytest.fixture(scope='module')
 def cluster(tmp_path_factory):
-    state = str(tmp_path_factory.mktemp('interrupted-writes'))
-    running = start_fleet(state, '--controlplanes', '1', '--bootstrap')
-    yield running
-    sim('down', '--state-dir', state)
+    yield from single_controlplane(tmp_path_factory, 'interrupted-writes')
 
 
 def _secrets(directory: str) -> str:

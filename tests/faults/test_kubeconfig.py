@@ -9,8 +9,8 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.talos.linux.tests.faults.conftest import assert_no_secret, leftovers, play, task_message
-from ansible_collections.talos.linux.tests.integration.conftest import sim, start_fleet
+from ansible_collections.talos.linux.tests.faults.conftest import (assert_no_secret, leftovers, play,
+                                                                   single_controlplane, task_message)
 
 pytestmark = pytest.mark.faults
 
@@ -22,10 +22,7 @@ OTHER = {'apiVersion': 'v1', 'kind': 'Config', 'current-context': 'dev',
 
 @pytest.fixture(scope='module')
 def cluster(tmp_path_factory):
-    state = str(tmp_path_factory.mktemp('kubeconfig-faults'))
-    running = start_fleet(state, '--controlplanes', '1', '--bootstrap')
-    yield running
-    sim('down', '--state-dir', state)
+    yield from single_controlplane(tmp_path_factory, 'kubeconfig-faults')
 
 
 def _task(cluster, dest: str, **options) -> dict:

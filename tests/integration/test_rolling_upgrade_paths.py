@@ -48,22 +48,23 @@ def _fleet(tmp_path_factory, version: str):
     return state, fleet, path, addresses, factory_vars
 
 
-@pytest.fixture(scope='module')
-def fleet_1_12(tmp_path_factory):
-    state, *rest = _fleet(tmp_path_factory, 'v1.12.4')
+def _running_fleet(tmp_path_factory, version: str):
+    """``_fleet`` for the module's tests, taken down afterwards."""
+    state, *rest = _fleet(tmp_path_factory, version)
     try:
         yield rest
     finally:
         sim('down', '--state-dir', state)
+
+
+@pytest.fixture(scope='module')
+def fleet_1_12(tmp_path_factory):
+    yield from _running_fleet(tmp_path_factory, 'v1.12.4')
 
 
 @pytest.fixture(scope='module')
 def fleet_1_13(tmp_path_factory):
-    state, *rest = _fleet(tmp_path_factory, 'v1.13.4')
-    try:
-        yield rest
-    finally:
-        sim('down', '--state-dir', state)
+    yield from _running_fleet(tmp_path_factory, 'v1.13.4')
 
 
 def rolling_upgrade(inventory: str, extra_vars: dict, check: bool = False):
