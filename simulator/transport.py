@@ -10,6 +10,9 @@
   ``constants.GRPCMaxMessageSize`` (32 MiB) are RESOURCE_EXHAUSTED with grpc-go's wording.
 * Stops: ``drop()`` is the plug being pulled (listener closed, connections aborted); ``graceful_stop()``
   is grpc-go's ``Server.GracefulStop`` (simulator.drain), bounded like Talos's ``ServerGracefulStop``.
+  A connection accepted just before a stop whose handshake ends after it is closed at once, as grpc-go's
+  ``Server.handleRawConn`` closes a raw connection once the server is stopped: no call is served by a
+  machine that is down (it would see the state of the next boot).
 """
 
 from __future__ import annotations
@@ -93,6 +96,9 @@ class _TrackedProtocol(H2Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
         self._transport = transport
+        if self._owner.stopped:
+            transport.abort()
+            return
         self._owner.connections.add(self)
         self.drain = Drain(self.connection, self.processor, transport)
         accept = self.processor.processors[RequestReceived]
@@ -146,6 +152,7 @@ class SimServer(Server):
         self._want_client_eku = check_client_eku
         self._tls: Optional[ssl.SSLContext] = None
         self.connections: set[_TrackedProtocol] = set()
+        self.stopped = False  # set at the start of either stop; a connection made later is closed
 
     async def start(self, *args: Any, ssl: Optional[ssl.SSLContext] = None,  # pylint: disable=redefined-outer-name
                     **kwargs: Any) -> None:
@@ -170,6 +177,7 @@ class SimServer(Server):
 
     async def drop(self) -> None:
         """Stop listening, cancel running calls and cut every connection (peers see a reset)."""
+        self.stopped = True
         self.close()
         for proto in list(self.connections):
             proto.abort()
@@ -178,6 +186,7 @@ class SimServer(Server):
     async def graceful_stop(self, timeout: Optional[float] = None) -> None:
         """grpc-go's GracefulStop: stop listening, drain every connection, then Stop after ``timeout``."""
         assert self._server is not None
+        self.stopped = True
         self._server.close()
         drains = [asyncio.ensure_future(p.drain.run()) for p in list(self.connections) if p.drain is not None]
         if drains:

@@ -185,9 +185,9 @@ def test_openssl_s_client_sees_the_alert(fleet):
 class RawH2:
     """HTTP/2 over the fleet's mTLS: h2 builds requests; frames are read by hand so GOAWAY is seen as is."""
 
-    def __init__(self, fleet, address: str) -> None:
-        self.sock = fleet.tls().wrap_socket(socket.create_connection((address, PORT), timeout=10),
-                                            server_hostname=address)
+    def __init__(self, fleet, address: str, raw: Optional[socket.socket] = None) -> None:
+        raw = raw or socket.create_connection((address, PORT), timeout=10)
+        self.sock = fleet.tls().wrap_socket(raw, server_hostname=address)
         self.h2 = H2Connection(H2Configuration(client_side=True, header_encoding='utf-8'))
         self.h2.initiate_connection()
         self.address = address
@@ -340,4 +340,29 @@ def test_ctl_stop_still_cuts_connections_without_goaway(fleet):
         assert not any(f[0] == GOAWAY for f in client.frames)
     finally:
         client.close()
+        fleet.ctl('start', 'talos-worker-1')
+
+
+def test_connection_accepted_before_a_stop_is_closed_after_it(fleet):
+    """A client whose TCP connection was accepted just before the machine went down must not be served by it
+    (grpc-go's Server.handleRawConn closes raw connections of a stopped server): it would read the next boot's
+    state from a machine that is down."""
+    worker = fleet.address('talos-worker-1')
+    wait_running(fleet, worker)
+    raw = socket.create_connection((worker, PORT), timeout=10)
+    try:
+        time.sleep(0.5)  # accepted; the TLS handshake waits for our ClientHello
+        fleet.ctl('stop', 'talos-worker-1')
+        answered = None
+        try:
+            client = RawH2(fleet, worker, raw)
+            stream_id = client.call('/machine.MachineService/Version', b'')
+            while client.read_frame() is not None and not client.ended(stream_id):
+                pass
+            answered = client.headers(stream_id)
+        except (ConnectionError, ssl.SSLError, OSError):
+            pass
+        assert not answered, 'a stopped machine answered: %r' % answered
+    finally:
+        raw.close()
         fleet.ctl('start', 'talos-worker-1')
