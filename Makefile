@@ -28,9 +28,10 @@ faults: setup
 interop: setup
 	$(PY) -m pytest tests/interop
 
-# The oldest supported ansible-core (2.16) on what depends most on it: the inventory plugin, action
-# plugins and module_defaults, filters, and the roles' templating. (The whole suite passes there too.)
-COMPAT_TESTS := tests/integration/test_inventory.py tests/integration/test_node_info.py \
+# The oldest supported ansible-core (2.16) on what depends most on it: the inventory plugin, action plugins
+# (running modules in the worker and as processes)
+# and module_defaults, filters, and the roles' templating. (The whole suite passes there too.)
+COMPAT_TESTS := tests/integration/test_inventory.py tests/integration/test_node_info.py tests/integration/test_in_worker.py \
 	tests/integration/test_machine_config.py tests/integration/test_roles.py
 
 ## compat: those tests on ansible-core 2.16

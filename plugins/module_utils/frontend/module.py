@@ -12,7 +12,8 @@ Private module: free to change between releases.
 from __future__ import annotations
 
 import traceback
-from typing import Any, Awaitable, Callable, Iterable, NoReturn, TypeVar
+from contextlib import contextmanager
+from typing import Any, Awaitable, Callable, Iterable, Iterator, NoReturn, TypeVar
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
@@ -28,6 +29,22 @@ from ansible_collections.talos.linux.plugins.module_utils.frontend.targets impor
 
 T = TypeVar('T')
 
+# What builds a module's AnsibleModule: AnsibleModule itself in a module process; for a task run inside
+# Ansible's worker, the action plugin puts its stand-in here for that one run (plugins/plugin_utils/_worker_module.py).
+_MODULE_FACTORY: dict[str, Callable[..., Any]] = {'current': AnsibleModule}
+
+
+@contextmanager
+def module_factory(factory: Callable[..., Any]) -> Iterator[None]:
+    """Build modules with ``factory(argument_spec=..., **kwargs)`` instead of AnsibleModule while this lasts."""
+    previous = _MODULE_FACTORY['current']
+    _MODULE_FACTORY['current'] = factory
+    try:
+        yield
+    finally:
+        _MODULE_FACTORY['current'] = previous
+
+
 # (available?, pip name) of every library the client needs.
 _LIBRARIES = (
     (transport.HAS_GRPCLIB, 'grpclib'),
@@ -37,12 +54,17 @@ _LIBRARIES = (
 )
 
 
+def missing_libraries() -> list[str]:
+    """The pip names of the client's libraries this Python lacks."""
+    return [name for available, name in _LIBRARIES if not available]
+
+
 class ModuleBase:
     """An AnsibleModule with its libraries checked and the one error handler; as is for controller-only modules."""
 
     def __init__(self, argument_spec: dict[str, Any], libraries: Iterable[tuple[bool, str]] = (),
                  **kwargs: Any) -> None:
-        self.module = AnsibleModule(argument_spec=argument_spec, **kwargs)
+        self.module = _MODULE_FACTORY['current'](argument_spec=argument_spec, **kwargs)
         self.params = self.module.params
         problem = number_problem(self.params, argument_spec)
         if problem:

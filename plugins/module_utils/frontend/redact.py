@@ -93,12 +93,12 @@ def redact_patch(patch: Any) -> Any:
     return redact(patch)
 
 
-def _leaves(value: Any) -> set[str]:
+def no_log_strings(value: Any) -> set[str]:
     """The strings Ansible's no_log masks for a value: every non-empty string and number in it."""
     if isinstance(value, dict):
-        return set().union(*(_leaves(v) for v in value.values()))
+        return set().union(*(no_log_strings(v) for v in value.values()))
     if isinstance(value, (list, tuple)):
-        return set().union(*(_leaves(v) for v in value))
+        return set().union(*(no_log_strings(v) for v in value))
     if isinstance(value, str):
         return {value} if value else set()
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -118,11 +118,11 @@ def shown_parameters(module: Any, shown: dict[str, Any]) -> dict[str, Any]:
     """
     given = dict(module.params)
     for name, value in shown.items():
-        module.no_log_values.difference_update(_leaves(given.get(name)))
+        module.no_log_values.difference_update(no_log_strings(given.get(name)))
         module.params[name] = value
     for name, spec in module.argument_spec.items():
         if spec.get('no_log') and name not in shown:
-            module.no_log_values.update(_leaves(given.get(name)))
+            module.no_log_values.update(no_log_strings(given.get(name)))
     return given
 
 
