@@ -204,9 +204,14 @@ def _accepts(address: str) -> bool:
         return False
 
 
-def _all_up(state: StateDir, specs: list[MachineSpec]) -> bool:
-    if not all(_accepts(spec.address) for spec in specs):
-        return False
+def _all_up(state: StateDir, specs: list[MachineSpec], accepting: set[str]) -> bool:
+    """Every machine listens (``accepting`` remembers who did, so each poll only knocks where it must: every
+    knock costs the fleet a TLS handshake) and cluster.json shows none stopped."""
+    for spec in specs:
+        if spec.address not in accepting:
+            if not _accepts(spec.address):
+                return False
+            accepting.add(spec.address)
     try:
         with open(state.cluster_file, encoding='utf-8') as f:
             machines = json.load(f)['machines']
@@ -250,7 +255,8 @@ def cmd_up(args: argparse.Namespace) -> int:
         )
     write_atomic(state.pid_file, '%d\n' % proc.pid)
     deadline = time.monotonic() + UP_TIMEOUT + args.boot_delay
-    while not _all_up(state, specs):
+    accepting: set[str] = set()
+    while not _all_up(state, specs, accepting):
         if proc.poll() is not None:
             _remove(state.pid_file)
             raise CliError('the fleet process exited (code %s) before every machine was up; end of %s:\n%s'

@@ -15,7 +15,7 @@ from simulator.image_factory.factory import FACTORY
 from simulator.image_factory.serving import FactoryServer, factory_address
 from simulator.machine_options import MachineOptions
 from simulator.plan import MachineSpec
-from simulator.statedir import StateDir, write_atomic, write_json
+from simulator.statedir import StateDir, write_atomic
 from simulator.versions import TalosVersion
 
 log = logging.getLogger(__name__)
@@ -59,9 +59,7 @@ async def _run(state: StateDir, specs: list[MachineSpec], version: TalosVersion,
         await factory_server.stop()
         if os.path.exists(state.control_socket):
             os.unlink(state.control_socket)
-        summary = fleet.describe()
-        summary['pid'] = None
-        write_json(state.cluster_file, summary)
+        fleet.save(running=False)
     return 1 if failures else 0
 
 

@@ -27,11 +27,13 @@ class Fleet:
         self.talosconfig = talosconfig
         self.kube = KubeCluster(lambda: self.machines, self.resolve)  # the fleet's one Kubernetes cluster
         self.image_factory: Optional[ImageFactory] = None  # the fleet's one Image Factory, once it serves
+        self._pending_save: Optional[asyncio.Handle] = None
+        self._closed = False
         self.add(machines)
 
     def add(self, machines: list[Machine]) -> None:
         for machine in machines:
-            machine.on_change = self.save  # cluster.json follows every state change
+            machine.on_change = self.changed  # cluster.json follows every state change
             machine.peers = lambda: self.machines
             self.kube.attach(machine)
             self.machines.append(machine)
@@ -80,8 +82,31 @@ class Fleet:
             described['image_factory'] = self.image_factory.describe()
         return described
 
-    def save(self) -> None:
-        write_json(self.state.cluster_file, self.describe())
+    def changed(self) -> None:
+        """A machine's state changed: rewrite cluster.json once this turn of the event loop is over.
+
+        A fleet start changes every machine, often several times; writing the whole fleet for each change
+        made starting quadratic in the fleet's size. Outside a running loop the file is written at once.
+        """
+        if self._closed or self._pending_save is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.save()
+            return
+        self._pending_save = loop.call_soon(self.save)
+
+    def save(self, running: bool = True) -> None:
+        """Write cluster.json now; ``running=False`` is the last word of a fleet process that is ending."""
+        if self._pending_save is not None:
+            self._pending_save.cancel()
+            self._pending_save = None
+        self._closed = not running
+        described = self.describe()
+        if not running:
+            described['pid'] = None
+        write_json(self.state.cluster_file, described)
 
     async def start_all(self) -> None:
         self.kube.start()

@@ -41,6 +41,10 @@ def new_node_id() -> str:
 class Machine:
     """A machine is either configured (apid with mTLS and the OS CA) or in maintenance mode."""
 
+    # Grows whenever some machine gains or loses its etcd member, so fleet-wide views of the etcd members
+    # (simulator.readiness) can be kept and looked at again only after a change.
+    etcd_changes = 0
+
     def __init__(self, spec: MachineSpec, version: TalosVersion, fleet_secrets: Optional[secrets.FleetSecrets],
                  endpoint: str, resolve: Callable[[str], str], boot_delay: float = 0.0) -> None:
         self.name = spec.name
@@ -83,12 +87,22 @@ class Machine:
         # Load hooks run first at boot, before the listener exists (the config on disk is loaded).
         self.load_hooks: list[Callable[['Machine'], None]] = []
         self.shutdown_hooks: list[Callable[['Machine'], Awaitable[None]]] = []
-        self.etcd: Any = None  # simulator.etcd.EtcdMember on control planes (simulator.etcd.attach)
+        self._etcd: Any = None
         # How it was installed and where it runs (``up --schematic/--secureboot/--platform``): the Image Factory
         # schematic it booted from, SecureBoot enabled in its firmware, the platform Talos detects.
         self.boot_schematic: Optional[str] = None
         self.secureboot = False
         self.platform = 'metal'
+
+    @property
+    def etcd(self) -> Any:
+        """simulator.etcd.EtcdMember on control planes (simulator.etcd.attach), else None."""
+        return self._etcd
+
+    @etcd.setter
+    def etcd(self, member: Any) -> None:
+        self._etcd = member
+        Machine.etcd_changes += 1
 
     @property
     def configured(self) -> bool:

@@ -5,14 +5,15 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Sequence
+import weakref
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Optional, Sequence
 
 from simulator import goyaml, image_resources, protoenc
 from ansible_collections.talos.linux.plugins.module_utils._api.resource.definitions.v1alpha1 import v1alpha1_pb2
 
 from simulator.api import cluster_pb2, common_pb2, config_pb2, meta_pb2, network_pb2, resource_pb2, runtime_pb2
 from simulator.kube import nodename
-from simulator.kube.settings import machine_kube_config
+from simulator.kube.settings import kube_config_of
 from simulator.installer import InstallerImage
 from simulator.lifecycle import lifecycle_of
 from simulator.readiness import readiness
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
 META = 'meta'
 KUBELET_SPEC_TYPE = 'KubeletSpecs.kubernetes.talos.dev'
+MEMBER_TYPE = 'Members.cluster.talos.dev'
 RESOURCE_DEFINITION_TYPE = 'ResourceDefinitions.meta.cosi.dev'
 NAMESPACE_TYPE = 'Namespaces.meta.cosi.dev'
 
@@ -133,7 +135,7 @@ TYPES = (
                  (('Name', '{.metadata.name}'), ('Version', '{.metadata.version}'))),
     ResourceType('Services.v1alpha1.talos.dev', 'Service', 'runtime', ('svc',),
                  (('Running', '{.running}'), ('Healthy', '{.healthy}'), ('Health Unknown', '{.unknown}'))),
-    ResourceType('Members.cluster.talos.dev', 'Member', 'cluster', (),
+    ResourceType(MEMBER_TYPE, 'Member', 'cluster', (),
                  (('Hostname', '{.hostname}'), ('Machine Type', '{.machineType}'), ('OS', '{.operatingSystem}'),
                   ('Addresses', '{.addresses}'))),
     ResourceType(nodename.NODENAME_TYPE, 'Nodename', 'k8s', (), (('Nodename', '{.nodename}'),)),
@@ -203,29 +205,44 @@ def _node_addresses(machine: 'Machine', created: float) -> list[Resource]:
 MEMBER_TYPES = {'controlplane': 2, 'worker': 3}
 KUBE_API_PORT = 6443
 
+_MEMBER_ENTRIES: 'weakref.WeakKeyDictionary[Machine, tuple[tuple, dict[str, Any], bytes]]' = \
+    weakref.WeakKeyDictionary()
+
+
+def _member_entry(peer: 'Machine') -> tuple[dict[str, Any], bytes]:
+    """A peer's Member spec (YAML data, proto), rendered again only when what it shows of the peer changes:
+    every machine of the fleet lists every peer, so rendering them all on each read made reads quadratic."""
+    key = (peer.node_id, peer.address, peer.hostname, peer.planned_type, peer.version.tag)
+    cached = _MEMBER_ENTRIES.get(peer)
+    if cached is not None and cached[0] == key:
+        return cached[1], cached[2]
+    spec: dict[str, Any] = {
+        'nodeId': peer.node_id,
+        'addresses': [peer.address],
+        'hostname': peer.hostname,
+        'machineType': peer.planned_type,
+        'operatingSystem': 'Talos (%s)' % peer.version.tag,
+    }
+    proto = cluster_pb2.MemberSpec(
+        node_id=peer.node_id, addresses=[common_pb2.NetIP(ip=ipaddress.ip_address(peer.address).packed)],
+        hostname=peer.hostname, machine_type=MEMBER_TYPES[peer.planned_type],
+        operating_system=spec['operatingSystem'])
+    if peer.planned_type == 'controlplane':
+        spec['controlPlane'] = {'apiServerPort': KUBE_API_PORT}
+        proto.control_plane.api_server_port = KUBE_API_PORT
+    entry = (key, spec, proto.SerializeToString())
+    _MEMBER_ENTRIES[peer] = entry
+    return entry[1], entry[2]
+
 
 def _members(machine: 'Machine', created: float) -> list[Resource]:
     """Cluster discovery: every configured machine of the fleet, up or down (the registry remembers)."""
     out = []
     for peer in machine.peers():
-        if not peer.configured:
-            continue
-        spec: dict[str, Any] = {
-            'nodeId': peer.node_id,
-            'addresses': [peer.address],
-            'hostname': peer.hostname,
-            'machineType': peer.planned_type,
-            'operatingSystem': 'Talos (%s)' % peer.version.tag,
-        }
-        proto = cluster_pb2.MemberSpec(
-            node_id=peer.node_id, addresses=[common_pb2.NetIP(ip=ipaddress.ip_address(peer.address).packed)],
-            hostname=peer.hostname, machine_type=MEMBER_TYPES[peer.planned_type],
-            operating_system=spec['operatingSystem'])
-        if peer.planned_type == 'controlplane':
-            spec['controlPlane'] = {'apiServerPort': KUBE_API_PORT}
-            proto.control_plane.api_server_port = KUBE_API_PORT
-        out.append(Resource('cluster', 'Members.cluster.talos.dev', peer.node_id, spec, proto.SerializeToString(),
-                            'cluster.MemberController', created=created))
+        if peer.configured:
+            spec, proto = _member_entry(peer)
+            out.append(Resource('cluster', MEMBER_TYPE, peer.node_id, spec, proto, 'cluster.MemberController',
+                                created=created))
     return out
 
 
@@ -261,68 +278,112 @@ def _services(machine: 'Machine', created: float) -> list[Resource]:
             for service_id, spec in services_of(machine).resource_specs()]
 
 
-def _nodename(machine: 'Machine', created: float) -> Resource:
+def _nodename(machine: 'Machine', created: float) -> list[Resource]:
     """k8s.NodenameController: the node name from the hostname; hostnameVersion is the HostnameStatus resource's
     version, which stays 1 here (the hostname never changes within a boot)."""
     name = nodename.from_hostname(machine.hostname)
-    return Resource('k8s', nodename.NODENAME_TYPE, nodename.NODENAME_ID, nodename.nodename_spec(name, '1'),
-                    nodename.nodename_proto(name, '1'), 'k8s.NodenameController', created=created)
+    return [Resource('k8s', nodename.NODENAME_TYPE, nodename.NODENAME_ID, nodename.nodename_spec(name, '1'),
+                     nodename.nodename_proto(name, '1'), 'k8s.NodenameController', created=created)]
 
 
-def _kubelet_spec(machine: 'Machine', created: float) -> Resource:
+def _kubelet_spec(machine: 'Machine', created: float) -> list[Resource]:
     """k8s.KubeletSpecController (internal/app/machined/pkg/controllers/k8s/kubelet_spec.go:Run @ v1.14.0-rc.1):
     the kubelet image of the config (its tag is the kubelet's version) and the node name it registers as. The
     args, mounts and KubeletConfiguration it renders are not emulated; ``config`` stays empty."""
-    image = machine_kube_config(machine.config_yaml or '').images['kubelet']
+    image = kube_config_of(machine).images['kubelet']
     name = nodename.from_hostname(machine.hostname)
     spec = {'image': image, 'expectedNodename': name, 'config': {}}
-    return Resource('k8s', KUBELET_SPEC_TYPE, 'kubelet', spec, protoenc.encode([(1, image), (4, name)]),
-                    'k8s.KubeletSpecController', created=created)
+    return [Resource('k8s', KUBELET_SPEC_TYPE, 'kubelet', spec, protoenc.encode([(1, image), (4, name)]),
+                     'k8s.KubeletSpecController', created=created)]
 
 
-def machine_resources(machine: 'Machine') -> list[Resource]:
-    """Everything the machine serves through COSI right now."""
-    booted = machine.booted_at
+def _machine_status(machine: 'Machine', created: float) -> list[Resource]:
     lifecycle = lifecycle_of(machine)
-    # Readiness is computed now from the machine's state, as MachineStatusController recomputes it on every
-    # change of its inputs (simulator.readiness). In Talos the event publisher watches this very resource
-    # (machine_status_publisher.go @ v1.13.9), so no reader may see a status whose event is still unsent:
-    # publish any change first, then render.
-    lifecycle.refresh_status()
     ready, unmet = readiness(machine, lifecycle.stage)
-    status_spec = {'stage': lifecycle.stage, 'status': {'ready': ready, 'unmetConditions': unmet}}
-    status_proto = runtime_pb2.MachineStatusSpec(
+    spec = {'stage': lifecycle.stage, 'status': {'ready': ready, 'unmetConditions': unmet}}
+    proto = runtime_pb2.MachineStatusSpec(
         stage=MACHINE_STAGES.index(lifecycle.stage), status=runtime_pb2.MachineStatusStatus(
             ready=ready, unmet_conditions=[runtime_pb2.UnmetCondition(**item) for item in unmet]),
     ).SerializeToString()
-    out = _meta_resources(machine.version, booted)
-    out += [
-        Resource('runtime', 'MachineStatuses.runtime.talos.dev', 'machine', status_spec, status_proto,
-                 'runtime.MachineStatusController', version=4, created=booted),
-        Resource('runtime', 'Versions.runtime.talos.dev', 'version',
-                 {'name': 'Talos', 'version': machine.version.tag},
-                 runtime_pb2.VersionSpec(version=machine.version.tag, name='Talos').SerializeToString(),
-                 'runtime.VersionController', created=booted),
-        Resource('config', 'MachineTypes.config.talos.dev', 'machine-type', machine.machine_type,
-                 config_pb2.MachineTypeSpec(machine_type=MACHINE_TYPES[machine.machine_type]).SerializeToString(),
-                 'config.MachineTypeController', created=booted),
-        Resource('network', 'HostnameStatuses.net.talos.dev', 'hostname',
-                 {'hostname': machine.hostname, 'domainname': ''},
-                 network_pb2.HostnameStatusSpec(hostname=machine.hostname).SerializeToString(),
-                 'network.HostnameSpecController', created=booted),
-    ]
-    out += _node_addresses(machine, booted)
-    out += _installed_image(machine, lifecycle.current, booted)
-    out += _meta_keys(machine, booted)
-    out += _services(machine, booted)
-    if machine.configured:
-        out += _members(machine, booted)
-        out.append(_nodename(machine, booted))
-        out.append(_kubelet_spec(machine, booted))
-    # v1alpha1: the running config; persistent: the one on disk (differs after a staged or try apply)
+    return [Resource('runtime', 'MachineStatuses.runtime.talos.dev', 'machine', spec, proto,
+                     'runtime.MachineStatusController', version=4, created=created)]
+
+
+def _version(machine: 'Machine', created: float) -> list[Resource]:
+    return [Resource('runtime', 'Versions.runtime.talos.dev', 'version',
+                     {'name': 'Talos', 'version': machine.version.tag},
+                     runtime_pb2.VersionSpec(version=machine.version.tag, name='Talos').SerializeToString(),
+                     'runtime.VersionController', created=created)]
+
+
+def _machine_type(machine: 'Machine', created: float) -> list[Resource]:
+    return [Resource('config', 'MachineTypes.config.talos.dev', 'machine-type', machine.machine_type,
+                     config_pb2.MachineTypeSpec(machine_type=MACHINE_TYPES[machine.machine_type]).SerializeToString(),
+                     'config.MachineTypeController', created=created)]
+
+
+def _hostname(machine: 'Machine', created: float) -> list[Resource]:
+    return [Resource('network', 'HostnameStatuses.net.talos.dev', 'hostname',
+                     {'hostname': machine.hostname, 'domainname': ''},
+                     network_pb2.HostnameStatusSpec(hostname=machine.hostname).SerializeToString(),
+                     'network.HostnameSpecController', created=created)]
+
+
+def _installed_image_now(machine: 'Machine', created: float) -> list[Resource]:
+    return _installed_image(machine, lifecycle_of(machine).current, created)
+
+
+def _configured(render: Callable[['Machine', float], list[Resource]]) -> Callable[['Machine', float], list[Resource]]:
+    """A renderer of resources that exist only once a config is loaded (members, node name, kubelet spec)."""
+    def rendered(machine: 'Machine', created: float) -> list[Resource]:
+        return render(machine, created) if machine.configured else []
+    return rendered
+
+
+def _machine_configs(machine: 'Machine', created: float) -> list[Resource]:
+    """v1alpha1: the running config; persistent: the one on disk (differs after a staged or try apply)."""
+    out = []
     for id_, text in (('persistent', machine.persistent_yaml), ('v1alpha1', machine.config_yaml)):
         if text is not None:
             config_proto = config_pb2.MachineConfigSpec(yaml_marshalled=text.encode()).SerializeToString()
             out.append(Resource('config', 'MachineConfigs.config.talos.dev', id_, text, config_proto,
-                                created=booted, annotations={'talos.dev/yaml-spec': '1'}))
+                                created=created, annotations={'talos.dev/yaml-spec': '1'}))
+    return out
+
+
+def _meta(machine: 'Machine', created: float) -> list[Resource]:
+    return _meta_resources(machine.version, created)
+
+
+# Each renderer with the resource types it makes: a read of one type renders only what can hold it, so the
+# fleet's members are rendered for a read of Members, not for every Get.
+_RENDERERS: tuple[tuple[frozenset[str], Callable[['Machine', float], list[Resource]]], ...] = (
+    (frozenset((RESOURCE_DEFINITION_TYPE, NAMESPACE_TYPE)), _meta),
+    (frozenset(('MachineStatuses.runtime.talos.dev',)), _machine_status),
+    (frozenset(('Versions.runtime.talos.dev',)), _version),
+    (frozenset(('MachineTypes.config.talos.dev',)), _machine_type),
+    (frozenset(('HostnameStatuses.net.talos.dev',)), _hostname),
+    (frozenset(('NodeAddresses.net.talos.dev',)), _node_addresses),
+    (frozenset((image_resources.EXTENSION_STATUS_TYPE, image_resources.IMAGE_FACTORY_SCHEMATIC_TYPE,
+                image_resources.SECURITY_STATE_TYPE)), _installed_image_now),
+    (frozenset(('MetaKeys.runtime.talos.dev',)), _meta_keys),
+    (frozenset(('Services.v1alpha1.talos.dev',)), _services),
+    (frozenset((MEMBER_TYPE,)), _configured(_members)),
+    (frozenset((nodename.NODENAME_TYPE,)), _configured(_nodename)),
+    (frozenset((KUBELET_SPEC_TYPE,)), _configured(_kubelet_spec)),
+    (frozenset(('MachineConfigs.config.talos.dev',)), _machine_configs),
+)
+
+
+def machine_resources(machine: 'Machine', resource_type: str) -> list[Resource]:
+    """The resources of one type the machine serves through COSI right now."""
+    # Readiness is computed now from the machine's state, as MachineStatusController recomputes it on every
+    # change of its inputs (simulator.readiness). In Talos the event publisher watches this very resource
+    # (machine_status_publisher.go @ v1.13.9), so no reader may see a status whose event is still unsent:
+    # publish any change first, then render.
+    lifecycle_of(machine).refresh_status()
+    out = []
+    for types, render in _RENDERERS:
+        if resource_type in types:
+            out += [item for item in render(machine, machine.booted_at) if item.type == resource_type]
     return out

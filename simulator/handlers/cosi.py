@@ -54,7 +54,7 @@ def matches_labels(labels: dict[str, str], queries: Iterable[Any]) -> bool:
 async def get(call: Call) -> Any:
     req = call.request
     check_access(call, req.namespace, req.type)
-    for item in await resource_store.current(call.machine):
+    for item in await resource_store.current(call.machine, req.type):
         if (item.namespace, item.type, item.id) == (req.namespace, req.type, req.id):
             return state_pb2.GetResponse(resource=item.to_proto())
     raise GRPCError(Status.NOT_FOUND, "resource %s(%s/%s@undefined) doesn't exist" % (req.type, req.namespace, req.id))
@@ -65,7 +65,7 @@ async def list_(call: Call) -> AsyncIterator[Any]:
     req = call.request
     check_access(call, req.namespace, req.type)
     id_pattern = re.compile(req.options.id_query.regexp) if req.options.id_query.regexp else None
-    for item in await resource_store.current(call.machine):
+    for item in await resource_store.current(call.machine, req.type):
         if (item.namespace, item.type) != (req.namespace, req.type):
             continue
         if id_pattern is not None and not id_pattern.search(item.id):

@@ -100,7 +100,7 @@ async def watch(call: Call) -> AsyncIterator[Any]:
             raise GRPCError(Status.UNIMPLEMENTED, 'label query is not implemented for resource watch')
     select = _selector(request)
     machine = call.machine
-    seen = select(await resource_store.current(machine))
+    seen = select(await resource_store.current(machine, request.type))
     yield state_pb2.WatchResponse()  # ready
     initial = []
     if request.HasField('id'):
@@ -115,7 +115,7 @@ async def watch(call: Call) -> AsyncIterator[Any]:
         yield response
     while machine.running:
         await asyncio.sleep(POLL)
-        now = select(await resource_store.current(machine))
+        now = select(await resource_store.current(machine, request.type))
         for response in _responses(_changes(seen, now), options.aggregated):
             yield response
         seen = now

@@ -36,7 +36,7 @@ from simulator.kube.front import ApiFront
 from simulator.kube.kubelet import Kubelets
 from simulator.kube.nodename import from_hostname
 from simulator.kube.serving import Endpoint, endpoint_of
-from simulator.kube.settings import MachineKubeConfig, machine_kube_config
+from simulator.kube.settings import MachineKubeConfig, kube_config_of
 from simulator.kube.static_pods import COMPONENTS, MIRROR, is_mirror, mirror_pod
 from simulator.kube.api_types import Obj
 from simulator.kube.errors import ApiError
@@ -96,7 +96,7 @@ def _kubernetes_cluster(config_yaml: str) -> KubernetesCluster:
 
 
 def view_of(machine: 'Machine') -> MachineView:
-    return MachineView(machine, from_hostname(machine.hostname), machine_kube_config(machine.config_yaml or ''),
+    return MachineView(machine, from_hostname(machine.hostname), kube_config_of(machine),
                        _kubelet_state(machine), lifecycle_of(machine).stage if machine.running else 'unknown')
 
 
