@@ -1,16 +1,18 @@
 #!/usr/bin/env python3
 # Copyright: (c) 2026, talos.linux contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Benchmark (not a test): talos.linux.etcd_snapshot of a large etcd database on talos-sim.
+"""Benchmark (not a test): talos.linux.etcd_snapshot of a large etcd database on talos-sim, beside etcdctl.
 
 Starts a one-control-plane fleet, bootstraps etcd, fills it with --size-mb MB of 1 MB random values
-(bounded: at most that many keys), then streams a snapshot to a file twice:
+(bounded: at most that many keys), then takes the same snapshot to a file three ways, interleaved, --runs times:
 
-1. through the real ansible-playbook (wall time, throughput);
-2. the module's code path (TalosClient + SnapshotWriter) in a fresh Python process that reports
-   its own peak RSS (ru_maxrss) and the peak of Python allocations (tracemalloc).
+1. ``etcdctl snapshot save`` straight from the member (etcd's own client: the reference);
+2. the module's code path (TalosClient + SnapshotWriter, through talos-sim's apid and machined) in a fresh
+   Python process that reports its wall time, its CPU time and its peak RSS (ru_maxrss);
+3. a playbook with the one talos.linux.etcd_snapshot task, through the real ansible-playbook.
 
-The snapshot must never be held in memory: peak memory stays flat whatever the database size.
+Prints the medians and their ratios to etcdctl, then one more module run under tracemalloc for the peak of
+Python allocations: the snapshot must never be held in memory, so peak memory stays flat whatever its size.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import base64
 import concurrent.futures
 import json
 import os
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,7 +37,9 @@ COLLECTIONS = os.path.join(REPO, '.build', 'collections')
 SUBNET = '127.77.38.0/24'
 CP = '127.77.38.10'
 
-PLAYBOOK = """
+ETCDCTL = shutil.which('etcdctl')
+
+BOOTSTRAP = """
 - hosts: localhost
   connection: local
   gather_facts: false
@@ -41,6 +47,12 @@ PLAYBOOK = """
     - talos.linux.bootstrap:
         talosconfig: {talosconfig}
         node: {cp}
+"""
+SNAPSHOT = """
+- hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
     - talos.linux.etcd_snapshot:
         talosconfig: {talosconfig}
         node: {cp}
@@ -58,12 +70,13 @@ MEASURE = textwrap.dedent("""
     async def main():
         async with TalosClient(settings_from_options(options)) as client:
             return await take_snapshot(client, {cp!r}, {dest!r})
-    tracemalloc.start()
-    start = time.monotonic()
+    if {traced!r}:
+        tracemalloc.start()
+    start, cpu = time.monotonic(), time.process_time()
     facts = asyncio.run(main())
-    elapsed = time.monotonic() - start
-    peak = tracemalloc.get_traced_memory()[1]
-    print(json.dumps(dict(facts, seconds=elapsed, traced_peak=peak,
+    elapsed, cpu = time.monotonic() - start, time.process_time() - cpu
+    peak = tracemalloc.get_traced_memory()[1] if {traced!r} else None
+    print(json.dumps(dict(facts, seconds=elapsed, cpu_seconds=cpu, traced_peak=peak,
                           maxrss=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)))
 """)
 
@@ -88,44 +101,72 @@ def mb(size: float) -> str:
     return '%.1f MB' % (size / 1e6)
 
 
+def timed(command: list[str], **kwargs) -> float:
+    start = time.monotonic()
+    subprocess.run(command, check=True, capture_output=True, **kwargs)
+    return time.monotonic() - start
+
+
+def module_code_path(talosconfig: str, dest: str, traced: bool = False) -> dict:
+    code = MEASURE.format(collections=COLLECTIONS, talosconfig=talosconfig, cp=CP, dest=dest, traced=traced)
+    proc = subprocess.run([sys.executable, '-c', code], check=True, capture_output=True, text=True)
+    return json.loads(proc.stdout)
+
+
+def report(name: str, seconds: list[float], size: int, reference: float | None, extra: str = '') -> None:
+    median = statistics.median(seconds)
+    ratio = ' = %.2fx etcdctl' % (median / reference) if reference else ''
+    runs = ' '.join('%.2f' % value for value in seconds)
+    print('%-40s median %6.2fs (%5.0f MB/s)%s%s   runs: %s' % (name, median, size / 1e6 / median, ratio, extra, runs))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--size-mb', type=int, default=210, help='database size to reach, in MB (default 210)')
+    parser.add_argument('--runs', type=int, default=5, help='interleaved runs of each way (default 5)')
     args = parser.parse_args()
+    if ETCDCTL is None:
+        print('etcdctl is not installed (Debian: etcd-client): no reference to compare with')
     with tempfile.TemporaryDirectory(prefix='etcd-bench-') as work:
         state = os.path.join(work, 'state')
         sim('up', '--state-dir', state, '--controlplanes', '1', '--subnet', SUBNET)
         try:
             talosconfig = os.path.join(state, 'talosconfig')
-            playbook = os.path.join(work, 'snapshot.yml')
-            with open(playbook, 'w', encoding='utf-8') as f:
-                f.write(PLAYBOOK.format(talosconfig=talosconfig, cp=CP, dest=os.path.join(work, 'playbook.snapshot')))
             env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_PYTHON_INTERPRETER=sys.executable,
                        PATH=VENV_BIN + os.pathsep + os.environ.get('PATH', ''))
-            # Bootstrap first (the playbook's bootstrap task is then a no-op), then fill.
-            subprocess.run([os.path.join(VENV_BIN, 'ansible-playbook'), '-i', 'localhost,', playbook],
-                           env=env, check=True, capture_output=True)
+            playbooks = {}
+            for name, text in (('bootstrap', BOOTSTRAP), ('snapshot', SNAPSHOT)):
+                playbooks[name] = os.path.join(work, name + '.yml')
+                with open(playbooks[name], 'w', encoding='utf-8') as f:
+                    f.write(text.format(talosconfig=talosconfig, cp=CP, dest=os.path.join(work, 'playbook.snapshot')))
+            ansible_playbook = [os.path.join(VENV_BIN, 'ansible-playbook'), '-i', 'localhost,']
+            subprocess.run(ansible_playbook + [playbooks['bootstrap']], env=env, check=True, capture_output=True)
             start = time.monotonic()
             fill(args.size_mb)
             print('filled etcd with %d x 1 MB values in %.1fs' % (args.size_mb, time.monotonic() - start))
 
-            start = time.monotonic()
-            subprocess.run([os.path.join(VENV_BIN, 'ansible-playbook'), '-i', 'localhost,', playbook],
-                           env=env, check=True, capture_output=True)
-            wall = time.monotonic() - start
-            size = os.path.getsize(os.path.join(work, 'playbook.snapshot'))
-            print('ansible-playbook (bootstrap no-op + etcd_snapshot): %s in %.1fs, %.1f MB/s end to end'
-                  % (mb(size), wall, size / 1e6 / wall))
+            etcdctl, direct, cpu, playbook, size = [], [], [], [], 0
+            for _run in range(args.runs):
+                if ETCDCTL:
+                    etcdctl.append(timed([ETCDCTL, '--endpoints', 'http://%s:2379' % CP, 'snapshot', 'save',
+                                          os.path.join(work, 'etcdctl.snapshot')], env=dict(env, ETCDCTL_API='3')))
+                facts = module_code_path(talosconfig, os.path.join(work, 'direct.snapshot'))
+                direct.append(facts['seconds'])
+                cpu.append(facts['cpu_seconds'])
+                size = facts['size']
+                playbook.append(timed(ansible_playbook + [playbooks['snapshot']], env=env))
+            reference = statistics.median(etcdctl) if etcdctl else None
+            print('snapshot of %s, medians of %d interleaved runs:' % (mb(size), args.runs))
+            if etcdctl:
+                report('etcdctl snapshot save', etcdctl, size, None)
+            report('module code path (client + writer)', direct, size, reference,
+                   ', client CPU %.2fs' % statistics.median(cpu))
+            report('ansible-playbook (etcd_snapshot task)', playbook, size, reference)
 
-            code = MEASURE.format(collections=COLLECTIONS, talosconfig=talosconfig, cp=CP,
-                                  dest=os.path.join(work, 'direct.snapshot'))
-            proc = subprocess.run([sys.executable, '-c', code], check=True, capture_output=True, text=True)
-            facts = json.loads(proc.stdout)
-            print('module code path: %s in %.1fs = %.1f MB/s; revision %s, hash verified %s'
-                  % (mb(facts['size']), facts['seconds'], facts['size'] / 1e6 / facts['seconds'],
-                     facts['revision'], facts['hash_verified']))
-            print('module code path peak memory: RSS %s, Python allocations (tracemalloc) %s'
-                  % (mb(facts['maxrss']), mb(facts['traced_peak'])))
+            facts = module_code_path(talosconfig, os.path.join(work, 'direct.snapshot'), traced=True)
+            print('module code path peak memory: RSS %s, Python allocations (tracemalloc) %s; hash verified %s, '
+                  'revision %s' % (mb(facts['maxrss']), mb(facts['traced_peak']), facts['hash_verified'],
+                                   facts['revision']))
         finally:
             sim('down', '--state-dir', state)
     return 0

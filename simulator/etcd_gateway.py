@@ -14,7 +14,7 @@ import base64
 import json
 import urllib.error
 import urllib.request
-from typing import Any, AsyncIterator
+from typing import Any
 
 DEFAULT_TIMEOUT = 5.0
 
@@ -109,29 +109,6 @@ class Gateway:
         reply = await self.call('/v3/kv/range', {'key': _b64(key)})
         kvs = reply.get('kvs') or []
         return base64.b64decode(kvs[0].get('value', '')) if kvs else None
-
-    async def snapshot(self, timeout: float = 600.0) -> AsyncIterator[bytes]:
-        """The member's snapshot (etcd appends the sha256 of the database), chunk by chunk."""
-        request = urllib.request.Request(self.client_url + '/v3/maintenance/snapshot', b'{}', method='POST',
-                                         headers={'Content-Type': 'application/json'})
-        try:
-            response = await asyncio.to_thread(urllib.request.urlopen, request, None, timeout)
-        except OSError as exc:
-            raise EtcdError('etcd at %s: %s' % (self.client_url, getattr(exc, 'reason', exc))) from None
-        try:
-            while True:
-                line = await asyncio.to_thread(response.readline)
-                if not line:
-                    return
-                message = json.loads(line)
-                if 'error' in message:
-                    error = message['error']
-                    raise EtcdError(error.get('message', str(error)), error.get('grpc_code') or error.get('code'))
-                blob = message.get('result', {}).get('blob')
-                if blob:
-                    yield base64.b64decode(blob)
-        finally:
-            response.close()
 
 
 def member_from_json(member: dict[str, Any]) -> dict[str, Any]:

@@ -21,10 +21,11 @@ import yaml
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
 
+from simulator import etcd_grpc
 from simulator import etcd_lifecycle  # noqa: F401  # pylint: disable=unused-import  # registers the hooks
 from simulator.api import MachineService, common_pb2, machine_pb2
 from simulator.calls import Call, client_stream, server_stream, unary
-from simulator.etcd import EtcdMember
+from simulator.etcd import CLIENT_PORT, EtcdMember
 from simulator.etcd_gateway import EtcdError, Gateway
 from simulator.lifecycle import lifecycle_of
 from simulator.readiness import time_synced
@@ -106,10 +107,15 @@ async def status(call: Call) -> Any:
 
 @server_stream(MachineService.EtcdSnapshot)
 async def snapshot(call: Call) -> AsyncIterator[Any]:
+    """Server.EtcdSnapshot @ v1.13.9: etcd's own Maintenance.Snapshot from the local member (simulator.etcd_grpc).
+
+    Talos re-cuts the stream into messages of at most 1 KiB (pkg/chunker/stream/stream.go:NewChunker's default
+    size @ v1.13.9); talos-sim sends each of etcd's blobs (32 KiB) whole, as one message.
+    """
     member = _member(call, 'etcd snapshot')
-    gateway = _local(member, 'failed reading etcd snapshot')
+    _local(member, 'failed reading etcd snapshot')
     try:
-        async for chunk in gateway.snapshot():
+        async for chunk in etcd_grpc.snapshot(member.machine.address, CLIENT_PORT):
             yield common_pb2.Data(bytes=chunk)
     except EtcdError as exc:
         raise _etcd_error('failed reading etcd snapshot', exc) from None

@@ -22,6 +22,8 @@ error code NO_ERROR only (any other GOAWAY keeps the libraries' behaviour):
   stream id (which the node will never answer) fail at once, and the channel opens a new connection
   for the next call instead of using this one.
 
+Each connection also gets DATA frames whose repr() h2 can build cheaply (client.h2_data_frames).
+
 Both rely on private attributes of h2 and grpclib; ``graceful_goaway_problem`` checks them, each
 connection records whether the replacements are in place, and the tests assert both, so a library
 change fails the tests instead of silently bringing the defect back.
@@ -44,6 +46,8 @@ try:
 except ImportError:  # the transport reports the missing library
     Channel = H2Protocol = object  # type: ignore[misc,assignment]
     H2Connection = ErrorCodes = ConnectionTerminated = GoAwayFrame = None  # type: ignore[misc,assignment]
+
+from ansible_collections.talos.linux.plugins.module_utils.client.h2_data_frames import quiet_data_frames
 
 # (exception the connection ended with or None, whether the node sent anything on it)
 Lost = Tuple[Optional[BaseException], bool]
@@ -89,9 +93,11 @@ class _Protocol(H2Protocol):  # type: ignore[misc,valid-type]
         self._answered = False
         self.draining = False  # the node sent a graceful GOAWAY: no new calls here
         self.graceful_problem: Optional[str] = 'not connected'  # None once the GOAWAY workaround is in place
+        self.data_frames_problem: Optional[str] = 'not connected'  # None once DATA frames have a cheap repr
 
     def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)
+        self.data_frames_problem = quiet_data_frames(getattr(self.connection, '_connection', None))
         self.graceful_problem = graceful_goaway_problem(self)
         if self.graceful_problem is None:
             frames = self.connection._connection._frame_dispatch_table  # pylint: disable=protected-access

@@ -15,6 +15,7 @@ Private module: free to change between releases.
 from __future__ import annotations
 
 import asyncio
+import functools
 import ssl
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any, AsyncIterator, Awaitable, Callable, Iterator, TypeVar
@@ -261,7 +262,7 @@ class Transport:
 
     def _check_reply(self, reply: Any, node: str | None, endpoint: str) -> None:
         """Talos reports per-node failures inside an OK reply: never let them pass silently."""
-        if hasattr(reply, 'messages'):
+        if 'messages' in reply.DESCRIPTOR.fields_by_name:  # read per message of a stream: kept cheap
             for message in reply.messages:
                 _raise_metadata_error(message, node, endpoint)
         else:
@@ -366,11 +367,15 @@ class Transport:
         return dict(zip(nodes, results))
 
 
+@functools.lru_cache(maxsize=None)
+def _carries_metadata(descriptor: Any) -> bool:
+    """Whether messages of this type have Talos's ``common.Metadata`` field (asked once per type)."""
+    field = descriptor.fields_by_name.get('metadata')
+    return field is not None and field.message_type is not None and field.message_type.full_name == 'common.Metadata'
+
+
 def _raise_metadata_error(message: Any, node: str | None, endpoint: str) -> None:
-    descriptor = message.DESCRIPTOR.fields_by_name.get('metadata')
-    if descriptor is None or descriptor.message_type.full_name != 'common.Metadata':
-        return
-    if not message.HasField('metadata') or not message.metadata.error:
+    if not _carries_metadata(message.DESCRIPTOR) or not message.HasField('metadata') or not message.metadata.error:
         return
     status = message.metadata.status
     code = None

@@ -15,6 +15,7 @@ from ansible_collections.talos.linux.plugins.module_utils.client.errors import T
 from ansible_collections.talos.linux.plugins.module_utils.etcd.backup import destination, remove_snapshots, rotation
 from ansible_collections.talos.linux.plugins.module_utils.etcd.etcd import (find_member, format_member_id,
                                                                             parse_member_id, removal_verdict)
+from ansible_collections.talos.linux.plugins.module_utils.etcd import snapshot_file
 from ansible_collections.talos.linux.plugins.module_utils.etcd.quorum import check_quorum
 from ansible_collections.talos.linux.plugins.module_utils.etcd.snapshot_file import (SnapshotError, SnapshotWriter,
                                                                                      verify_file)
@@ -95,19 +96,23 @@ def snapshot_bytes(pages: int = 3) -> bytes:
     return database + hashlib.sha256(database).digest()
 
 
-def test_snapshot_writer_verifies_and_renames(tmp_path):
+# Chunks shorter than the hash, as long, and boundaries that split it; batches written whole at commit, and
+# written on the way with a last one shorter than the hash (5, 100: 20 bytes left).
+@pytest.mark.parametrize('chunk, batch', [(7, 1 << 20), (1000, 1 << 20), (5, 100), (32, 40)])
+def test_snapshot_writer_verifies_and_renames(tmp_path, monkeypatch, chunk, batch):
+    monkeypatch.setattr(snapshot_file, 'WRITE_BATCH', batch)
     data = snapshot_bytes()
     dest = tmp_path / 'etcd.snapshot'
     with SnapshotWriter(str(dest)) as writer:
-        for offset in range(0, len(data), 1000):  # chunk boundaries that split the hash
-            writer.write(data[offset:offset + 1000])
+        for offset in range(0, len(data), chunk):
+            writer.write(data[offset:offset + chunk])
         facts = writer.commit()
     assert dest.read_bytes() == data
     assert stat.S_IMODE(os.stat(dest).st_mode) == 0o600
     assert facts['sha256'] == hashlib.sha256(data).hexdigest() and facts['hash_verified']
     assert facts['revision'] is None  # random bytes: no bbolt database to read
     assert os.listdir(tmp_path) == ['etcd.snapshot']
-    assert verify_file(str(dest))['hash_verified']
+    assert verify_file(str(dest)) == {'size': len(data), 'sha256': facts['sha256'], 'hash_verified': True}
 
 
 @pytest.mark.parametrize('damage', ['flip', 'truncate'])
