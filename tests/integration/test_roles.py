@@ -80,6 +80,13 @@ def touched(output: str) -> set[str]:
     return {host for host, counts in recap(output).items() if counts['changed'] or counts['failed']}
 
 
+def task_outcomes(output: str, task: str) -> list[str]:
+    """The first outcome word (ok, changed, skipping, fatal) under each run of a rolling_upgrade role task."""
+    header = 'TASK [talos.linux.rolling_upgrade : %s]' % task
+    return [re.search(r'^(ok|changed|skipping|fatal):', section, re.MULTILINE).group(1)
+            for section in output.split(header)[1:]]
+
+
 def versions(fleet) -> dict[str, str]:
     return {m['name']: m['talos_version'] for m in json.loads(fleet.ctl('status'))['machines']}
 
@@ -170,8 +177,10 @@ def test_rolling_upgrade(cluster):
     assert_ok(result)
     assert set(versions(fleet).values()) == {'v1.14.1'}
     assert result.output.count('upgraded v1.14.0 -> v1.14.1') == 5
-    # control planes one at a time, workers together: three control-plane batches, one worker batch
-    assert result.output.count('TASK [talos.linux.rolling_upgrade : Health gate before the batch]') == 4
+    # control planes one at a time, workers together: three control-plane batches, one worker batch; the gate before
+    # a batch runs only for the first: each later batch starts right after the previous batch's gate passed
+    assert task_outcomes(result.output, 'Health gate before the batch') == ['ok', 'skipping', 'skipping', 'skipping']
+    assert task_outcomes(result.output, 'Health gate after the batch') == ['ok'] * 4
 
     again = run('rolling_upgrade.yml', inventory, {'talos_rolling_upgrade_version': 'v1.14.1'})
     assert_ok(again)
