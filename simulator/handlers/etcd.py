@@ -105,18 +105,23 @@ async def status(call: Call) -> Any:
     return machine_pb2.EtcdStatusResponse(messages=[machine_pb2.EtcdStatus(member_status=member_status)])
 
 
+TALOS_SNAPSHOT_CHUNK = 1024  # bytes per EtcdSnapshot message (see snapshot below)
+
+
 @server_stream(MachineService.EtcdSnapshot)
 async def snapshot(call: Call) -> AsyncIterator[Any]:
     """Server.EtcdSnapshot @ v1.13.9: etcd's own Maintenance.Snapshot from the local member (simulator.etcd_grpc).
 
     Talos re-cuts the stream into messages of at most 1 KiB (pkg/chunker/stream/stream.go:NewChunker's default
-    size @ v1.13.9); talos-sim sends each of etcd's blobs (32 KiB) whole, as one message.
+    size @ v1.13.9, read from the snapshot's pipe), so a client pays its per-message cost 1,024 times per MiB:
+    talos-sim sends the same messages, not etcd's 32 KiB blobs.
     """
     member = _member(call, 'etcd snapshot')
     _local(member, 'failed reading etcd snapshot')
     try:
-        async for chunk in etcd_grpc.snapshot(member.machine.address, CLIENT_PORT):
-            yield common_pb2.Data(bytes=chunk)
+        async for blob in etcd_grpc.snapshot(member.machine.address, CLIENT_PORT):
+            for start in range(0, len(blob), TALOS_SNAPSHOT_CHUNK):
+                yield common_pb2.Data(bytes=blob[start:start + TALOS_SNAPSHOT_CHUNK])
     except EtcdError as exc:
         raise _etcd_error('failed reading etcd snapshot', exc) from None
 

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import time
@@ -92,6 +93,17 @@ def test_bootstrap_and_etcd_errors_v112(fleet112):
     services = rpc(cp, tls, MachineService.ServiceList)[0].messages[0].services
     etcd = next(s for s in services if s.id == 'etcd')
     assert etcd.state == 'Running' and etcd.health.healthy
+
+
+def test_snapshot_comes_in_talos_sized_messages_and_is_etcds_whole_snapshot(fleet112):
+    """Talos re-cuts etcd's snapshot into messages of at most 1 KiB; their bytes are etcd's snapshot: the bolt
+    database followed by its sha256 (etcd's snapshot format)."""
+    cp, tls = fleet112.address('talos-cp-1'), fleet112.tls()
+    messages = rpc(cp, tls, MachineService.EtcdSnapshot, machine_pb2.EtcdSnapshotRequest())
+    sizes = [len(message.bytes) for message in messages]
+    assert len(sizes) > 16 and max(sizes) == 1024
+    data = b''.join(message.bytes for message in messages)
+    assert hashlib.sha256(data[:-32]).digest() == data[-32:]
 
 
 def test_machine_stop_stops_etcd_and_start_restarts_it_with_its_data(fleet112):
