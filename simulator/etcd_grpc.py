@@ -22,7 +22,7 @@ from grpclib.encoding.base import CodecBase
 from grpclib.exceptions import GRPCError, ProtocolError, StreamTerminatedError
 
 from simulator.etcd_gateway import EtcdError
-from simulator.etcd_grpc_channel import QuietChannel
+from simulator.quiet_channel import QuietChannel
 
 SNAPSHOT_METHOD = '/etcdserverpb.Maintenance/Snapshot'
 _BLOB_FIELD = 3

@@ -18,13 +18,13 @@ import socket
 import ssl
 from typing import TYPE_CHECKING, Iterable, Optional
 
-from grpclib.client import Channel
 from grpclib.const import Cardinality, Status
 from grpclib.exceptions import GRPCError, StreamTerminatedError
 
 from simulator.api import RpcMethod
 from simulator.faults_partition import cut_off, no_route
 from simulator.plan import API_PORT
+from simulator.quiet_channel import QuietChannel
 from simulator.rbac import ROLE_METADATA_KEY
 from simulator.tls import client_context
 
@@ -123,7 +123,7 @@ class Proxy:
 
     def __init__(self, machine: 'Machine') -> None:
         self.machine = machine
-        self._channels: dict[str, Channel] = {}
+        self._channels: dict[str, QuietChannel] = {}
         self._ssl: Optional[ssl.SSLContext] = None
 
     def _context(self) -> ssl.SSLContext:
@@ -133,10 +133,10 @@ class Proxy:
             self._ssl = client_context(ca.crt, cert.crt, cert.key)
         return self._ssl
 
-    def _channel(self, host: str) -> Channel:
+    def _channel(self, host: str) -> QuietChannel:
         channel = self._channels.get(host)
         if channel is None:
-            channel = self._channels[host] = Channel(host, API_PORT, ssl=self._context())
+            channel = self._channels[host] = QuietChannel(host, API_PORT, ssl=self._context())
         return channel
 
     async def close(self) -> None:

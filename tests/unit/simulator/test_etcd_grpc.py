@@ -13,7 +13,7 @@ from hyperframe.frame import DataFrame
 
 from simulator import etcd_grpc
 from simulator.etcd_gateway import EtcdError
-from simulator.etcd_grpc_channel import QuietChannel
+from simulator.quiet_channel import QuietChannel
 
 _T = descriptor_pb2.FieldDescriptorProto
 

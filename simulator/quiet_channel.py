@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, talos.linux contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The grpclib client Channel talos-sim reads etcd with: its connections do not hex-dump every DATA frame.
+"""The grpclib client Channel talos-sim dials with (etcd, apid's proxy): its connections do not hex-dump DATA frames.
 
 h2 (4.4.1) hands ``repr(frame)`` of each received frame to its logger (h2/connection.py:
 H2Connection._receive_frame), built eagerly whatever the logger, and hyperframe (6.1.0) makes a DATA frame's repr
