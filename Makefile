@@ -57,6 +57,7 @@ demo: setup
 ## bench: benchmarks (not tests); prints figures
 bench: setup
 	$(PY) bench/node_info_fanout.py
+	$(PY) bench/rolling_upgrade.py
 	$(PY) bench/etcd_snapshot.py
 
 clean:
