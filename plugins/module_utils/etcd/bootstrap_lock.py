@@ -19,6 +19,7 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import stat
 import tempfile
 from typing import AsyncIterator
 
@@ -37,11 +38,27 @@ def lock_path(settings: ConnectionSettings) -> str:
     return os.path.join(tempfile.gettempdir(), 'talos.linux-bootstrap-%d-%s.lock' % (os.getuid(), digest))
 
 
+def _open_own_file(path: str) -> int:
+    """Open (or create) the lock file, which must be a regular file of this user. The temp directory may be
+    shared: a symlink planted there must not make the lock create or open another file (O_NOFOLLOW), and a
+    file someone else made must not become ours to wait on."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    except OSError as exc:
+        raise TalosError('cannot open the bootstrap lock %s: %s (a symbolic link, or a file of another user?)'
+                         % (path, exc.strerror)) from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid():
+        os.close(fd)
+        raise TalosError('the bootstrap lock %s is not a regular file of this user: remove it' % path)
+    return fd
+
+
 @contextlib.asynccontextmanager
 async def bootstrap_lock(settings: ConnectionSettings, deadline: Deadline) -> AsyncIterator[None]:
     """Hold the cluster's bootstrap lock; TalosError when another holder keeps it past the deadline."""
     path = lock_path(settings)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = _open_own_file(path)
     try:
         while True:
             try:
