@@ -11,6 +11,10 @@ the host's secure-cluster variables (talosconfig, context, endpoints), so playbo
 In the worker (see _worker_module): taken when the connection is local, without become or async, the
 client's libraries import in this Python and ``talos_in_process`` is not false. Otherwise, e.g. a task
 delegated to a bastion that reaches the Talos network, the module runs as a module process, as before.
+
+Progress: in the worker, the waits' progress lines (client/progress.py) are printed while the task runs,
+through Display, which a worker forwards to the controller's output. A module process prints none: its
+output is its result, read once it ends.
 Private module: free to change between releases.
 """
 
@@ -22,7 +26,9 @@ from typing import Any, Callable, Mapping
 
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
 
+from ansible_collections.talos.linux.plugins.module_utils.client import progress
 from ansible_collections.talos.linux.plugins.module_utils.frontend import connection_spec
 from ansible_collections.talos.linux.plugins.plugin_utils._worker_module import WorkerTask, run_in_worker
 
@@ -34,6 +40,8 @@ except ImportError:  # the client's libraries are missing here: modules run as m
     module_base = None  # type: ignore[assignment]
 
 IN_PROCESS_VARIABLE = 'talos_in_process'
+
+display = Display()
 
 
 def connection_args(args: Mapping[str, Any], task_vars: Mapping[str, Any], template: Callable[[Any], Any],
@@ -68,7 +76,8 @@ class TalosAction(ActionBase):
         task_vars = task_vars or {}
         args = connection_args(self._task.args, task_vars, self._templar.template, self.NODE_OPTION)
         if self._runs_in_worker(task_vars):
-            result.update(self._run_in_worker(args))
+            with progress.reporting_to(self._progress_printer(task_vars.get('inventory_hostname'))):
+                result.update(self._run_in_worker(args))
             return result
         wrap_async = bool(self._task.async_val) and not self._connection.has_native_async
         result.update(self._execute_module(module_name=self._task.resolved_action, module_args=args,
@@ -84,6 +93,14 @@ class TalosAction(ActionBase):
                 and boolean(self._templar.template(wanted), strict=False)
                 and self._connection.transport == 'local'
                 and not self._play_context.become and not self._task.async_val)
+
+    def _progress_printer(self, host: Any) -> Callable[[str], None]:
+        """Where this task's progress lines go: the play's output, named like the task's result."""
+        prefix = '%s [%s]: ' % (self._task.resolved_action, host)
+
+        def show(line: str) -> None:
+            display.display(prefix + line)
+        return show
 
     def _run_in_worker(self, args: dict[str, Any]) -> dict[str, Any]:
         namespace, collection, name = self._task.resolved_action.split('.', 2)

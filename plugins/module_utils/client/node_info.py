@@ -162,7 +162,7 @@ async def wait_node(look: Callable[[], Awaitable[Observation]], done: Callable[[
             raise failure_error(what, watcher.failure, node)
         return Poll(done(current), current.describe(), current)
 
-    outcome = await poll(check, deadline, NODE_POLL_INTERVAL)
+    outcome = await poll(check, deadline, NODE_POLL_INTERVAL, what=what, node=node)
     if outcome.met and outcome.last is not None:
         return outcome.last.value
     seen = outcome.last.seen if outcome.last else 'no answer yet'

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Optional
 
 from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
+from ansible_collections.talos.linux.plugins.module_utils.client.progress import Waiting
 
 POLL_INTERVAL = 1.0
 # The first call of a check gets at least this long, even when earlier steps spent the whole budget:
@@ -53,6 +54,9 @@ class Deadline:
     def expired(self) -> bool:
         return self.clock.now() >= self.at
 
+    def elapsed(self) -> float:
+        return self.clock.now() - (self.at - self.timeout)
+
 
 @dataclass
 class Poll:
@@ -75,12 +79,15 @@ class Outcome:
 Check = Callable[[], Awaitable[Poll]]
 
 
-async def poll(check: Check, deadline: Deadline, interval: float = POLL_INTERVAL, bounded: bool = True) -> Outcome:
+async def poll(check: Check, deadline: Deadline, interval: float = POLL_INTERVAL, bounded: bool = True,
+               what: str = '', node: Optional[str] = None) -> Outcome:
     """Call ``check()`` every ``interval`` seconds until it is met or the deadline passes (after one call at least).
 
     ``bounded`` cuts off a call still running at the deadline: right for reads. A call that changes
     the node must not be cut off halfway (nobody would know whether it happened), so ``retry`` runs
-    unbounded and the call's own RPC timeout limits it."""
+    unbounded and the call's own RPC timeout limits it. A wait that names ``what`` it waits for (on
+    ``node``) tells the task's progress channel what each unmet call saw (client/progress.py)."""
+    progress = Waiting(what, node, deadline.timeout, deadline.elapsed)
     last: Optional[Poll] = None
     polls = 0
     while True:
@@ -94,7 +101,9 @@ async def poll(check: Check, deadline: Deadline, interval: float = POLL_INTERVAL
         except asyncio.TimeoutError:
             break
         if current.met:
+            progress.met()
             return Outcome(True, current, polls)
+        progress.saw(current.seen)
         last = current
         if deadline.expired():
             break
@@ -117,7 +126,7 @@ def timed_out(what: str, deadline: Deadline, seen: str, node: Optional[str] = No
 async def wait_for(check: Check, what: str, deadline: Deadline, node: Optional[str] = None,
                    interval: float = POLL_INTERVAL, bounded: bool = True) -> Any:
     """``poll`` until met and return the met poll's value; on timeout raise ``timed_out`` with the last poll's text."""
-    outcome = await poll(check, deadline, interval, bounded)
+    outcome = await poll(check, deadline, interval, bounded, what, node)
     if outcome.met:
         return outcome.last.value if outcome.last else None
     raise timed_out(what, deadline, outcome.last.seen if outcome.last else 'no answer yet', node)
@@ -143,7 +152,8 @@ async def retry(what: str, call: Callable[[], Awaitable[Any]], retryable: Callab
                 raise
             return Poll(False, seen=explain(exc) if explain else exc.message, value=exc)
 
-    outcome = await poll(attempt, deadline, interval, bounded=False)
+    outcome = await poll(attempt, deadline, interval, bounded=False,
+                         what='%s to be accepted' % what, node=node)
     last: Poll = outcome.last  # type: ignore[assignment]  # unbounded: every attempt answers or raises
     if outcome.met:
         return last.value

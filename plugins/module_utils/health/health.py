@@ -22,6 +22,7 @@ from typing import Any
 from ansible_collections.talos.linux.plugins.module_utils.client.client import TalosClient
 from ansible_collections.talos.linux.plugins.module_utils.client.discovery import cluster_members
 from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
+from ansible_collections.talos.linux.plugins.module_utils.client.progress import Waiting
 from ansible_collections.talos.linux.plugins.module_utils.client.wait import Deadline, Poll, poll
 from ansible_collections.talos.linux.plugins.module_utils.health.checks import API_CHECKS, Cluster, Problem
 
@@ -77,15 +78,21 @@ async def _api_check(client: TalosClient, name: str, cluster: Cluster, deadline:
         except asyncio.TimeoutError:
             # A slow attempt says nothing new: keep what the last answer found.
             problems = problems or [Problem(None, 'no answer within %.0fs' % limit)]
-        return Poll(not problems)
+        return Poll(not problems, '; '.join(str(problem) for problem in problems))
 
     # Each attempt bounds itself (ATTEMPT_TIMEOUT), so a slow one is a finding, not the end of the check.
-    outcome = await poll(attempt, deadline, POLL_INTERVAL, bounded=False)
+    outcome = await poll(attempt, deadline, POLL_INTERVAL, bounded=False, what='health check %s to pass' % name)
     if outcome.met:
         return _result(name, 'passed', started, attempts=outcome.polls)
     nodes = sorted({problem.node for problem in problems if problem.node})
     return _result(name, 'failed', started, '; '.join(str(problem) for problem in problems), nodes,
                    attempts=outcome.polls)
+
+
+def still_waiting(line: str) -> bool:
+    """A progress line of Talos's health check about a check that has not passed (nor been skipped) yet."""
+    match = _PROGRESS.match(line)
+    return bool(match) and match.group(2) not in ('OK', 'SKIP')
 
 
 def parse_progress(lines: list[str]) -> list[dict[str, str]]:
@@ -112,15 +119,20 @@ async def _server_check(client: TalosClient, cluster: Cluster, deadline: Deadlin
     errors = []
     for node in candidates:
         lines: list[str] = []
+        # Talos's stream says what it waits for as it goes: a check still waiting is shown as it comes.
+        progress = Waiting("Talos's health checks", node, deadline.timeout, deadline.elapsed)
         try:
             async for line in client.health_check(max(1.0, deadline.remaining()), cluster.controlplanes,
                                                   cluster.workers, node=node):
                 lines.append(line)
+                if still_waiting(line):
+                    progress.saw(line)
         except TalosError as exc:
             if not lines and exc.code in _CANNOT_SERVE:
                 errors.append(str(exc))  # this control plane cannot run it: try the next one
                 continue
             return _server_failure(started, node, lines, exc, cluster)
+        progress.met()
         return _result(SERVER, 'passed', started, node=node, talos_checks=parse_progress(lines), messages=lines)
     return _result(SERVER, 'failed', started, 'no control plane could run the health check: %s' % '; '.join(errors),
                    [node for node in candidates if node], node=None, talos_checks=[], messages=[])

@@ -113,10 +113,11 @@ async def _evict(kube: KubeClient, pod: dict[str, Any], deadline: Deadline) -> O
         return Poll(False, seen='still terminating (phase %s)' % (current.get('status') or {}).get('phase'))
 
     try:
-        evicted = await poll(evict, deadline, RETRY_AFTER_REFUSAL, bounded=False)
+        evicted = await poll(evict, deadline, RETRY_AFTER_REFUSAL, bounded=False,
+                             what='the eviction of pod %s/%s to be allowed' % (namespace, name))
         if not evicted.met:
             return evicted.last.seen if evicted.last else 'no answer to the eviction'
-        went = await poll(gone, deadline, GONE_INTERVAL)
+        went = await poll(gone, deadline, GONE_INTERVAL, what='pod %s/%s to be gone' % (namespace, name))
     except KubeError as exc:
         return exc.explanation
     if not went.met:

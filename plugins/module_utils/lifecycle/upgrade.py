@@ -28,6 +28,7 @@ from typing import Any, Callable, Optional
 
 from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
 from ansible_collections.talos.linux.plugins.module_utils.client.events import SequenceLocked
+from ansible_collections.talos.linux.plugins.module_utils.client.progress import Waiting
 from ansible_collections.talos.linux.plugins.module_utils.client.version import has_lifecycle_service, parse_version
 from ansible_collections.talos.linux.plugins.module_utils.client.wait import Deadline
 from ansible_collections.talos.linux.plugins.module_utils.lifecycle.drain_step import DrainStep
@@ -41,6 +42,8 @@ from ansible_collections.talos.linux.plugins.module_utils.lifecycle.reboot impor
 from ansible_collections.talos.linux.plugins.module_utils.lifecycle.upgrade_checks import guard_kubernetes, guard_path
 
 OUTPUT_TAIL = 10
+# A layer of the installer image is pulled once it is extracted, or when the node had it already.
+LAYER_DONE = frozenset(['EXTRACT_COMPLETE', 'ALREADY_EXISTS'])
 
 
 def normalized_version(version: Optional[str]) -> Optional[str]:
@@ -86,20 +89,33 @@ def choose_api(api: str, current_version: Optional[str]) -> str:
 
 async def _install(client: Any, node: Optional[str], image: str, timeout: float,
                    result: dict[str, Any]) -> None:
-    """Pull the installer and run it (1.13+); the installer's lines go into ``result['installer_output']``."""
+    """Pull the installer and run it (1.13+); the installer's lines go into ``result['installer_output']``.
+
+    Both can take minutes on a slow registry: the layers pulled and the installer's last line are shown as
+    progress (client/progress.py)."""
     started = time.monotonic()
+    budget = Deadline(timeout)  # only to show the time spent; each stream has its own timeout
     pulled = image
+    layers: dict[str, str] = {}
+    pulling = Waiting('the installer image %s to be pulled' % image, node, timeout, budget.elapsed)
     async for progress in client.image_pull(image, node, timeout=timeout):
         pulled = progress.get('name', pulled)
+        if 'layer' in progress:
+            layers[progress['layer']] = progress['status']
+            pulling.saw('%d of %d layers pulled' % (sum(status in LAYER_DONE for status in layers.values()),
+                                                    len(layers)))
+    pulling.met()
     result['pulled_image'] = pulled
     result['durations']['pull'] = round(time.monotonic() - started, 3)
     started = time.monotonic()
     lines: list[str] = []
     result['installer_output'] = lines
     exit_code = None
+    installing = Waiting('the installer to finish', node, timeout, budget.elapsed)
     async for progress in client.lifecycle_upgrade(pulled, node, timeout=timeout):
         if 'message' in progress:
             lines.append(progress['message'])
+            installing.saw(progress['message'])
         else:
             exit_code = progress['exit_code']
     result['durations']['install'] = round(time.monotonic() - started, 3)
@@ -107,6 +123,7 @@ async def _install(client: Any, node: Optional[str], image: str, timeout: float,
         ending = 'exited with code %s' % exit_code if exit_code is not None else 'ended without an exit code'
         raise TalosError('the installer %s; its last lines:\n%s' % (ending, '\n'.join(lines[-OUTPUT_TAIL:])),
                          node=node, result=result)
+    installing.met()
 
 
 def _start_prepull(client: Any, nodes: list[str], image: Optional[str], version: str, timeout: float,

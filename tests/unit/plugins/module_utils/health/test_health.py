@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
-from ansible_collections.talos.linux.plugins.module_utils.health.health import parse_progress, select_checks
+from ansible_collections.talos.linux.plugins.module_utils.health.health import (parse_progress, select_checks,
+                                                                                still_waiting)
 
 
 def test_default_checks_leave_out_version_unless_asked():
@@ -41,3 +42,11 @@ def test_progress_lines_become_per_check_results():
 def test_multiline_errors_are_kept_whole():
     lines = ['waiting for etcd to be healthy: 1 error occurred:\n\t* 10.5.0.3: service is not healthy: etcd']
     assert parse_progress(lines)[0]['error'].endswith('service is not healthy: etcd')
+
+
+def test_only_checks_still_waiting_are_progress_worth_showing():
+    assert still_waiting('waiting for etcd to be healthy: ...')
+    assert still_waiting('waiting for etcd to be healthy: 1 error occurred: service is not healthy: etcd')
+    assert not still_waiting('waiting for etcd to be healthy: OK')
+    assert not still_waiting('waiting for kube-proxy to report ready: SKIP')
+    assert not still_waiting('discovered nodes: ["10.5.0.2" "10.5.0.3"]')
