@@ -10,6 +10,9 @@ short_description: Talos machines from talosconfig contexts, plus live discovery
 version_added: 0.1.0
 author:
   - Talos Linux Ansible collection contributors (@talos-linux)
+requirements:
+  - On the controller (the collection's C(requirements.txt)) - C(grpclib) >= 0.4.7, C(protobuf) >= 4.21,
+    C(googleapis-common-protos) >= 1.56, C(cryptography) >= 41 and C(PyYAML) >= 6.0.
 description:
   - Lists the nodes of one or more talosconfig contexts as inventory hosts, so playbooks target Talos
     machines like any other hosts. Modules of this collection read the connection from these hosts
@@ -64,12 +67,30 @@ options:
     description: Deadline in seconds for each API call made during discovery.
     type: float
     default: 10
+  host_per:
+    description:
+      - V(node) makes each Talos machine a host (the variables above).
+      - V(cluster) makes each cluster a host, named after its context, in group C(talos_clusters) and
+        C(talos_<context>), for playbooks that work on whole clusters and for spreading many clusters over
+        workers (C(strategy=free), AWX job slicing). Its variables are the connection (C(talos_context),
+        C(talos_talosconfig), C(talos_endpoints), C(ansible_connection=local)) and its nodes as lists of
+        addresses, C(talos_nodes), C(talos_controlplane_nodes) and C(talos_worker_nodes) (the last two from
+        O(discover=true)), plus C(talos_members) (C(name), C(node), C(machine_type), C(version) of each). It has
+        no C(talos_node), so a module targets the context's nodes, or the ones given, for example
+        C(nodes={{ talos_nodes }}).
+      - Two contexts that trust the same CA are one cluster, described by the first, as for nodes.
+      - V(cluster) does not take O(insecure_nodes), which belong to no cluster yet.
+    type: str
+    choices: [node, cluster]
+    default: node
+    version_added: 0.2.0
 '''
 
 EXAMPLES = r'''
 # prod.talos.yml: every node of the current context
 plugin: talos.linux.talosconfig
 
+---
 # fleet.talos.yml: two clusters, discovered, grouped by Talos version
 plugin: talos.linux.talosconfig
 talosconfig: ~/.talos/config
@@ -84,6 +105,13 @@ compose:
 cache: true
 cache_plugin: ansible.builtin.jsonfile
 cache_connection: ~/.cache/ansible-talos
+
+---
+# clusters.talos.yml: one host per cluster (context), its nodes in talos_nodes
+plugin: talos.linux.talosconfig
+contexts: [all]
+discover: true
+host_per: cluster
 '''
 
 from ansible.errors import AnsibleParserError
@@ -92,6 +120,7 @@ from ansible.utils.display import Display
 from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
+from ansible_collections.talos.linux.plugins.plugin_utils._inventory_clusters import cluster_hosts
 from ansible_collections.talos.linux.plugins.plugin_utils._inventory_hosts import collect_hosts
 
 try:
@@ -121,6 +150,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def parse(self, inventory, loader, path, cache=True):
         super().parse(inventory, loader, path, cache)
         self._read_config_data(path)
+        if self.get_option('host_per') == 'cluster' and self.get_option('insecure_nodes'):
+            raise AnsibleParserError('%s: insecure_nodes cannot be used with host_per=cluster: machines in maintenance '
+                                     'mode belong to no cluster yet (list them in a host_per=node source)' % self.NAME)
         cache_key = self.get_cache_key(path)
         use_cache = self.get_option('cache') and cache
         update_cache = self.get_option('cache') and not cache
@@ -136,7 +168,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             self._cache[cache_key] = data
         for warning in data.get('warnings', []):
             display.warning(warning)
-        self._populate(data['hosts'])
+        hosts = data['hosts']
+        self._populate(cluster_hosts(hosts) if self.get_option('host_per') == 'cluster' else hosts)
 
     def _collect(self) -> dict:
         try:
