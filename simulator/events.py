@@ -113,8 +113,11 @@ class EventBus:
         if tail_events > 0:
             return events[-tail_events:]
         if tail_id:
-            ids = [event.id for event in events]
-            return events[ids.index(tail_id) + 1:] if tail_id in ids else events
+            # Every event after the ID, by xid order (time first), whether or not that event is buffered: a hello's
+            # ID resumes from the subscription, an earlier boot's gives this whole boot
+            # (internal/app/machined/pkg/runtime/v1alpha1/v1alpha1_events.go:Events.Watch @ v1.14.0-rc.1).
+            # base32hex keeps the byte order of the raw IDs, so the strings compare as xid.Compare does.
+            return [event for event in events if event.id > tail_id]
         if tail_seconds > 0:
             since = time.time() - tail_seconds
             return [event for event in events if event.created >= since]

@@ -284,9 +284,12 @@ class TalosClient(Transport):
                 yield {'message': reply.progress.message}
 
     async def events(self, node: str | None = None, tail_events: int = 0, actor_id: str = '',
-                     timeout: float | None = None) -> AsyncIterator[dict[str, Any]]:
-        """The node's runtime events as they happen (first an empty hello, ``type`` None); see client.events."""
-        request = machine_pb2.EventsRequest(tail_events=tail_events, with_actor_id=actor_id)
+                     timeout: float | None = None, tail_id: str = '') -> AsyncIterator[dict[str, Any]]:
+        """The node's runtime events as they happen (first an empty hello, ``type`` None); see client.events.
+
+        ``tail_id``: start after that event (a resumed watch); an ID of another boot gives the whole buffer.
+        """
+        request = machine_pb2.EventsRequest(tail_events=tail_events, tail_id=tail_id, with_actor_id=actor_id)
         async for event in self.stream(MachineService.Events, request, node=node, timeout=timeout):
             yield decode_event(event)
 
