@@ -66,14 +66,15 @@ options:
     type: str
   timeout:
     description:
-      - Deadline in seconds for each API call.
-    type: float
+      - Deadline for each API call. A duration such as V(90s), V(15m) or V(1h30m), or a number of seconds.
+    type: raw
     default: 30
+requirements:
+  - On the controller (the collection's C(requirements.txt)) - C(grpclib) >= 0.4.7, C(protobuf) >= 4.21,
+    C(googleapis-common-protos) >= 1.56, C(cryptography) >= 41 and C(PyYAML) >= 6.0.
 notes:
   - "Modules run on the controller and talk gRPC to the Talos API: use C(connection: local) or
     C(delegate_to: localhost)."
-  - Requires the Python libraries C(grpclib), C(protobuf), C(googleapis-common-protos), C(cryptography)
-    and C(PyYAML) on the controller (see the collection's C(requirements.txt)).
   - "On a host of the P(talos.linux.talosconfig#inventory) inventory, an option not set on the task comes
     from the host's variables: O(talosconfig) from C(talos_talosconfig), O(context) from C(talos_context),
     O(endpoints) from C(talos_endpoints), O(insecure) from C(talos_insecure), and the target node from

@@ -12,11 +12,12 @@ class ModuleDocFragment:
 options:
   drain_timeout:
     description:
-      - Seconds the evictions may take, from the first eviction until every evicted pod is gone (talosctl's
+      - How long the evictions may take, from the first eviction until every evicted pod is gone (talosctl's
         C(--drain-timeout), 5 minutes by default). A pod whose PodDisruptionBudget refuses its eviction is retried
         every 5 seconds until then.
+      - A duration such as V(90s), V(15m) or V(1h30m), or a number of seconds.
       - When it passes, the task fails naming each pod still on the node and why; the node stays cordoned.
-    type: float
+    type: raw
     default: 300
   delete_emptydir_data:
     description:

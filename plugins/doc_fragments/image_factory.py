@@ -27,8 +27,9 @@ options:
     type: path
   timeout:
     description:
-      - Seconds each HTTP request to the factory may take.
-    type: float
+      - How long each HTTP request to the factory may take.
+      - A duration such as V(90s), V(15m) or V(1h30m), or a number of seconds.
+    type: raw
     default: 30
 notes:
   - The factory is reached with Ansible's own URL helpers, so the usual proxy environment variables apply.

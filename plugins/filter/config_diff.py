@@ -16,6 +16,8 @@ description:
   - The diff shows the configurations as they are, secrets included.
 author:
   - Talos Linux Ansible collection contributors (@talos-linux)
+requirements:
+  - C(PyYAML) >= 6.0 on the controller.
 positional: new
 options:
   _input:

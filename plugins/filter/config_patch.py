@@ -15,6 +15,8 @@ description:
     by their identifying key or appended); RFC 6902 patches apply to single-document configurations.
 author:
   - Talos Linux Ansible collection contributors (@talos-linux)
+requirements:
+  - C(PyYAML) >= 6.0 on the controller.
 positional: patches
 options:
   _input:

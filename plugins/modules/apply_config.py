@@ -70,8 +70,9 @@ options:
     default: auto
   try_timeout:
     description:
-      - Seconds after which a V(try) configuration is reverted. Talos's default (one minute) when not set.
-    type: float
+      - How long a V(try) configuration lasts before Talos reverts it. Talos's default (one minute) when not set.
+      - A duration such as V(90s), V(15m) or V(1h30m), or a number of seconds.
+    type: raw
   wait:
     description:
       - Wait until the node runs the applied configuration; after a reboot, until it is back with a new boot ID,
@@ -83,8 +84,8 @@ options:
     default: true
   wait_timeout:
     description:
-      - Seconds to wait.
-    type: float
+      - How long to wait. A duration such as V(90s), V(15m) or V(1h30m), or a number of seconds.
+    type: raw
     default: 600
 attributes:
   check_mode:
@@ -172,11 +173,51 @@ talos_version:
   type: str
 boot_id_before:
   description: Boot ID before a reboot.
-  returned: when the node rebooted and O(wait)
+  returned: when the apply rebooted a configured node
   type: str
 boot_id:
   description: Boot ID after a reboot.
   returned: when the node rebooted and O(wait) (for a first configuration, when mTLS credentials were given)
+  type: str
+version_before:
+  description: Talos version before a reboot.
+  returned: when the apply rebooted a configured node
+  type: str
+  version_added: 0.2.0
+version:
+  description: Talos version the node runs once back.
+  returned: when the node rebooted and O(wait) (for a first configuration, when mTLS credentials were given)
+  type: str
+  version_added: 0.2.0
+stage:
+  description: The node's stage (MachineStatus) once back.
+  returned: when the node rebooted and O(wait) (for a first configuration, when mTLS credentials were given)
+  type: str
+  version_added: 0.2.0
+ready:
+  description: Whether the node was ready (MachineStatus) when the wait ended.
+  returned: when the node rebooted and O(wait) (for a first configuration, when mTLS credentials were given)
+  type: bool
+  version_added: 0.2.0
+unmet_conditions:
+  description: Talos's unmet readiness conditions (C(name), C(reason)) when the wait ended.
+  returned: when the node rebooted and O(wait) (for a first configuration, when mTLS credentials were given)
+  type: list
+  elements: dict
+  version_added: 0.2.0
+duration:
+  description: Seconds from the apply until the node was back.
+  returned: when the apply rebooted a configured node, or for a first configuration with O(wait)
+  type: float
+  version_added: 0.2.0
+grpc_code:
+  description: The gRPC status code of the error that failed the task; V(null) when no API call failed.
+  returned: failure
+  type: str
+  sample: UNAVAILABLE
+endpoint:
+  description: The endpoint the failing call went through; V(null) when unknown.
+  returned: failure
   type: str
 '''
 
@@ -211,9 +252,9 @@ def _mtls_settings(options, cas):
         # Patches may carry key material (a CA, a token): shown redacted below, never as given.
         'patches': {'type': 'list', 'elements': 'raw', 'default': [], 'no_log': True},
         'mode': {'type': 'str', 'choices': ['auto', 'no_reboot', 'reboot', 'staged', 'try'], 'default': 'auto'},
-        'try_timeout': {'type': 'float'},
+        'try_timeout': {'type': 'raw'},
         'wait': {'type': 'bool', 'default': True},
-        'wait_timeout': {'type': 'float', 'default': 600.0},
+        'wait_timeout': {'type': 'raw', 'default': 600},
     },
     mutually_exclusive=[('config', 'src')],
     required_one_of=[('config', 'src')],

@@ -71,9 +71,10 @@ options:
     default: true
   wait_timeout:
     description:
-      - Seconds to wait with O(wait=true), counted from the first Bootstrap attempt.
+      - How long to wait with O(wait=true), counted from the first Bootstrap attempt.
+      - A duration such as V(90s), V(15m) or V(1h30m), or a number of seconds.
       - Also how long refusals for an unmet precondition (FAILED_PRECONDITION) are retried.
-    type: float
+    type: raw
     default: 300
 attributes:
   check_mode:
@@ -130,6 +131,19 @@ msg:
   description: What happened.
   returned: always
   type: str
+node:
+  description: The node the error that failed the task concerns; V(null) when unknown.
+  returned: failure
+  type: str
+grpc_code:
+  description: The gRPC status code of the error that failed the task; V(null) when no API call failed.
+  returned: failure
+  type: str
+  sample: UNAVAILABLE
+endpoint:
+  description: The endpoint the failing call went through; V(null) when unknown.
+  returned: failure
+  type: str
 '''
 
 from ansible_collections.talos.linux.plugins.module_utils.client.connection import parse_endpoint
@@ -144,7 +158,7 @@ from ansible_collections.talos.linux.plugins.module_utils.frontend.module import
         'recover_from': {'type': 'path'},
         'recover_skip_hash_check': {'type': 'bool', 'default': False},
         'wait': {'type': 'bool', 'default': True},
-        'wait_timeout': {'type': 'float', 'default': 300.0},
+        'wait_timeout': {'type': 'raw', 'default': 300},
         'force': {'type': 'bool', 'default': False},
     },
     supports_check_mode=True,

@@ -50,8 +50,9 @@ options:
     default: false
   wait_timeout:
     description:
-      - Seconds to wait for Ready with O(wait_ready).
-    type: float
+      - How long to wait for Ready with O(wait_ready).
+      - A duration such as V(90s), V(15m) or V(1h30m), or a number of seconds.
+    type: raw
     default: 300
 attributes:
   check_mode:
@@ -116,6 +117,15 @@ msg:
   description: What happened.
   returned: always
   type: str
+grpc_code:
+  description: The gRPC status code of the error that failed the task; V(null) when no API call failed.
+  returned: failure
+  type: str
+  sample: UNAVAILABLE
+endpoint:
+  description: The endpoint the failing call went through; V(null) when unknown.
+  returned: failure
+  type: str
 '''
 
 from ansible_collections.talos.linux.plugins.module_utils.frontend.module import TalosModule
@@ -127,12 +137,12 @@ from ansible_collections.talos.linux.plugins.module_utils.kube.node_state import
     argument_spec={
         'node': {'type': 'str'},
         'state': {'type': 'str', 'choices': list(STATES), 'default': 'drained'},
-        'drain_timeout': {'type': 'float', 'default': DEFAULT_TIMEOUT},
+        'drain_timeout': {'type': 'raw', 'default': DEFAULT_TIMEOUT},
         'delete_emptydir_data': {'type': 'bool', 'default': False},
         'kubeconfig': {'type': 'str', 'no_log': True},
         'only_own': {'type': 'bool', 'default': False},
         'wait_ready': {'type': 'bool', 'default': False},
-        'wait_timeout': {'type': 'float', 'default': 300.0},
+        'wait_timeout': {'type': 'raw', 'default': 300},
     },
     supports_check_mode=True,
 )

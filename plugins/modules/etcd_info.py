@@ -26,9 +26,11 @@ options:
       - Defaults to the node behind the endpoint.
     type: str
   status_timeout:
-    description: Seconds to wait for each member's status before counting it unhealthy.
-    type: float
-    default: 5.0
+    description:
+      - How long to wait for each member's status before counting it unhealthy.
+      - A duration such as V(90s), V(15m) or V(1h30m), or a number of seconds.
+    type: raw
+    default: 5
 attributes:
   check_mode:
     support: full
@@ -43,7 +45,7 @@ notes:
 '''
 
 EXAMPLES = r'''
-- name: etcd cluster health
+- name: Read the etcd cluster's health
   talos.linux.etcd_info:
     node: 10.5.0.2
   register: etcd
@@ -103,6 +105,11 @@ alarms:
   returned: always
   type: list
   elements: dict
+alarms_error:
+  description: Why the alarms could not be read (RV(alarms) is then empty); V(null) when they were read.
+  returned: always
+  type: str
+  version_added: 0.2.0
 quorum:
   description: Quorum summary of the voting members.
   returned: always
@@ -133,6 +140,19 @@ quorum:
       description: The unhealthy voting members.
       type: list
       elements: str
+node:
+  description: The node the error that failed the task concerns; V(null) when unknown.
+  returned: failure
+  type: str
+grpc_code:
+  description: The gRPC status code of the error that failed the task; V(null) when no API call failed.
+  returned: failure
+  type: str
+  sample: UNAVAILABLE
+endpoint:
+  description: The endpoint the failing call went through; V(null) when unknown.
+  returned: failure
+  type: str
 '''
 
 from ansible_collections.talos.linux.plugins.module_utils.etcd.etcd import cluster_info
@@ -142,7 +162,7 @@ from ansible_collections.talos.linux.plugins.module_utils.frontend.module import
 @TalosModule.entry_point(
     argument_spec={
         'node': {'type': 'str'},
-        'status_timeout': {'type': 'float', 'default': 5.0},
+        'status_timeout': {'type': 'raw', 'default': 5},
     },
     supports_check_mode=True,
 )

@@ -52,9 +52,11 @@ options:
     type: bool
     default: false
   status_timeout:
-    description: Seconds to wait for each member's status in the quorum check.
-    type: float
-    default: 5.0
+    description:
+      - How long to wait for each member's status in the quorum check.
+      - A duration such as V(90s), V(15m) or V(1h30m), or a number of seconds.
+    type: raw
+    default: 5
 attributes:
   check_mode:
     support: full
@@ -99,6 +101,19 @@ msg:
   description: What was done, with the quorum check's reasoning.
   returned: always
   type: str
+node:
+  description: The node the error that failed the task concerns; V(null) when unknown.
+  returned: failure
+  type: str
+grpc_code:
+  description: The gRPC status code of the error that failed the task; V(null) when no API call failed.
+  returned: failure
+  type: str
+  sample: UNAVAILABLE
+endpoint:
+  description: The endpoint the failing call went through; V(null) when unknown.
+  returned: failure
+  type: str
 '''
 
 from ansible_collections.talos.linux.plugins.module_utils.etcd.member import forfeit_leadership, leave, remove_member
@@ -113,7 +128,7 @@ from ansible_collections.talos.linux.plugins.module_utils.frontend.module import
         'leave': {'type': 'bool', 'default': False},
         'forfeit_leadership': {'type': 'bool', 'default': False},
         'force': {'type': 'bool', 'default': False},
-        'status_timeout': {'type': 'float', 'default': 5.0},
+        'status_timeout': {'type': 'raw', 'default': 5},
     },
     required_if=[('state', 'absent', ['member'])],
     supports_check_mode=True,

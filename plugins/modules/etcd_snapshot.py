@@ -34,6 +34,8 @@ options:
     description:
       - File to write, or an existing directory to write a new time-stamped snapshot file into.
       - The directory must exist and be writable.
+      - Unlike the modules that write a text file, there is no C(return_content) option, the snapshot being a
+        binary database.
     type: path
     required: true
   keep:
@@ -96,6 +98,49 @@ removed:
   returned: always
   type: list
   elements: str
+node:
+  description: The node the error that failed the task concerns; V(null) when unknown.
+  returned: failure
+  type: str
+grpc_code:
+  description: The gRPC status code of the error that failed the task; V(null) when no API call failed.
+  returned: failure
+  type: str
+  sample: UNAVAILABLE
+endpoint:
+  description: The endpoint the failing call went through; V(null) when unknown.
+  returned: failure
+  type: str
+uid:
+  description: Numeric owner of the file at RV(dest) (added by Ansible, as for M(ansible.builtin.copy)).
+  returned: when the file at RV(dest) exists
+  type: int
+  sample: 0
+gid:
+  description: Numeric group of the file at RV(dest).
+  returned: when the file at RV(dest) exists
+  type: int
+  sample: 0
+owner:
+  description: Owner of the file at RV(dest).
+  returned: when the file at RV(dest) exists
+  type: str
+  sample: root
+group:
+  description: Group of the file at RV(dest).
+  returned: when the file at RV(dest) exists
+  type: str
+  sample: root
+mode:
+  description: Permissions of the file at RV(dest), in octal.
+  returned: when the file at RV(dest) exists
+  type: str
+  sample: "0600"
+state:
+  description: What RV(dest) is, V(file) (or V(link), V(directory), V(hard)).
+  returned: when the file at RV(dest) exists
+  type: str
+  sample: file
 '''
 
 import os

@@ -46,8 +46,9 @@ options:
       - Defaults to the first control plane.
     type: str
   wait_timeout:
-    description: Seconds to wait for all checks to pass.
-    type: float
+    description:
+      - How long to wait for all checks to pass. A duration such as V(90s), V(15m) or V(1h30m), or a number of seconds.
+    type: raw
     default: 300
   checks:
     description:
@@ -100,7 +101,7 @@ EXAMPLES = r'''
   talos.linux.health:
     controlplanes: [10.5.0.2, 10.5.0.3, 10.5.0.4]
     workers: [10.5.0.5]
-    wait_timeout: 600
+    wait_timeout: 10m
 
 - name: Gate a rolling upgrade on the Talos side only (no Kubernetes checks)
   talos.linux.health:
@@ -140,6 +141,16 @@ checks:
       description: The nodes at fault.
       type: list
       elements: str
+    attempts:
+      description: How many times the check ran (it is retried every second until it passes or time runs out).
+      type: int
+      returned: for the API-side checks that ran
+      version_added: 0.2.0
+    node:
+      description: V(server) only; the control plane that ran Talos's check (V(null) when none could).
+      type: str
+      returned: when V(server) ran
+      version_added: 0.2.0
     talos_checks:
       description: V(server) only; Talos's checks with C(name), C(status) (V(passed), V(skipped), V(waiting)) and
         the last C(error).
@@ -180,6 +191,19 @@ duration:
   description: Seconds the whole run took.
   returned: always
   type: float
+node:
+  description: The node the error that failed the task concerns; V(null) when unknown.
+  returned: failure
+  type: str
+grpc_code:
+  description: The gRPC status code of the error that failed the task; V(null) when no API call failed.
+  returned: failure
+  type: str
+  sample: UNAVAILABLE
+endpoint:
+  description: The endpoint the failing call went through; V(null) when unknown.
+  returned: failure
+  type: str
 '''
 
 import time
@@ -198,7 +222,7 @@ from ansible_collections.talos.linux.plugins.module_utils.health.nodes import re
         'controlplanes': {'type': 'list', 'elements': 'str'},
         'workers': {'type': 'list', 'elements': 'str'},
         'node': {'type': 'str'},
-        'wait_timeout': {'type': 'float', 'default': 300.0},
+        'wait_timeout': {'type': 'raw', 'default': 300},
         'checks': {'type': 'list', 'elements': 'str', 'choices': list(CHECKS)},
         'skip_checks': {'type': 'list', 'elements': 'str', 'choices': list(CHECKS), 'default': []},
         'same_version': {'type': 'bool', 'default': False},

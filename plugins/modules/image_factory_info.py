@@ -158,6 +158,29 @@ urls:
         - The disk image's URL, C(<factory_url>/image/<schematic>/<version>/<platform>-<arch>[-secureboot].<format>)
           (C(raw.zst) for C(metal)); null for a platform without one.
       type: str
+url:
+  description: The factory URL that could not be reached or answered an error.
+  returned: when the factory fails the task
+  type: str
+  version_added: 0.2.0
+status:
+  description: The HTTP status the factory answered; V(null) when it could not be reached.
+  returned: when the factory fails the task
+  type: int
+  version_added: 0.2.0
+node:
+  description: The node the error that failed the task concerns; V(null) when unknown.
+  returned: failure
+  type: str
+grpc_code:
+  description: The gRPC status code of the error that failed the task; V(null) when no API call failed.
+  returned: failure
+  type: str
+  sample: UNAVAILABLE
+endpoint:
+  description: The endpoint the failing call went through; V(null) when unknown.
+  returned: failure
+  type: str
 '''
 
 from ansible_collections.talos.linux.plugins.module_utils.frontend.module import ModuleBase

@@ -18,6 +18,8 @@ description:
   - A field the factory does not know fails the task naming the field, as the factory reads schematics strictly.
 author:
   - Talos Linux Ansible collection contributors (@talos-linux)
+requirements:
+  - C(PyYAML) >= 6.0 on the controller.
 extends_documentation_fragment:
   - talos.linux.attributes
   - talos.linux.image_factory
@@ -88,6 +90,29 @@ created:
 factory_url:
   description: The factory the schematic is on.
   returned: always
+  type: str
+url:
+  description: The factory URL that could not be reached or answered an error.
+  returned: when the factory fails the task
+  type: str
+  version_added: 0.2.0
+status:
+  description: The HTTP status the factory answered; V(null) when it could not be reached.
+  returned: when the factory fails the task
+  type: int
+  version_added: 0.2.0
+node:
+  description: The node the error that failed the task concerns; V(null) when unknown.
+  returned: failure
+  type: str
+grpc_code:
+  description: The gRPC status code of the error that failed the task; V(null) when no API call failed.
+  returned: failure
+  type: str
+  sample: UNAVAILABLE
+endpoint:
+  description: The endpoint the failing call went through; V(null) when unknown.
+  returned: failure
   type: str
 '''
 

@@ -45,7 +45,9 @@ options:
     default: true
   force:
     description:
-      - On a name clash with a different entry, overwrite it instead of adding a renamed one.
+      - On a name clash with a different entry, overwrite it instead of adding a renamed one (overrides the
+        guard that keeps every existing entry). An entry of this cluster whose certificate is still good is kept
+        either way.
     type: bool
     default: false
   context_name:
@@ -55,12 +57,15 @@ options:
     type: str
   renew_before:
     description:
-      - Replace the existing client certificate when it expires within this many days.
-    type: int
-    default: 30
+      - Replace the existing client certificate when it expires within this duration, such as V(720h) (30 days)
+        or V(168h).
+      - A number without a unit is an error (it was a number of days before 0.2.0).
+    type: raw
+    default: 720h
   return_content:
     description:
-      - Return the kubeconfig in RV(kubeconfig). It holds a private key - set C(no_log) on the task.
+      - Return the kubeconfig in RV(content) (and in RV(kubeconfig), its name before 0.2.0). It holds a private
+        key - set C(no_log) on the task.
     type: bool
     default: false
 attributes:
@@ -109,10 +114,62 @@ renames:
   returned: when O(dest) is set
   type: list
   elements: dict
-kubeconfig:
-  description: The kubeconfig sent by the node.
+content:
+  description: The kubeconfig sent by the node (it holds the cluster's admin client key).
   returned: when O(return_content=true)
   type: str
+  version_added: 0.2.0
+kubeconfig:
+  description: The same as RV(content), under its name before 0.2.0.
+  returned: when O(return_content=true)
+  type: str
+node:
+  description: The node the error that failed the task concerns; V(null) when unknown.
+  returned: failure
+  type: str
+grpc_code:
+  description: The gRPC status code of the error that failed the task; V(null) when no API call failed.
+  returned: failure
+  type: str
+  sample: UNAVAILABLE
+endpoint:
+  description: The endpoint the failing call went through; V(null) when unknown.
+  returned: failure
+  type: str
+uid:
+  description: Numeric owner of the file at RV(dest) (added by Ansible, as for M(ansible.builtin.copy)).
+  returned: when the file at RV(dest) exists
+  type: int
+  sample: 0
+gid:
+  description: Numeric group of the file at RV(dest).
+  returned: when the file at RV(dest) exists
+  type: int
+  sample: 0
+owner:
+  description: Owner of the file at RV(dest).
+  returned: when the file at RV(dest) exists
+  type: str
+  sample: root
+group:
+  description: Group of the file at RV(dest).
+  returned: when the file at RV(dest) exists
+  type: str
+  sample: root
+mode:
+  description: Permissions of the file at RV(dest), in octal.
+  returned: when the file at RV(dest) exists
+  type: str
+  sample: "0600"
+state:
+  description: What RV(dest) is, V(file) (or V(link), V(directory), V(hard)).
+  returned: when the file at RV(dest) exists
+  type: str
+  sample: file
+size:
+  description: Size of the file at RV(dest) in bytes.
+  returned: when the file at RV(dest) exists
+  type: int
 '''
 
 import datetime
@@ -128,7 +185,7 @@ from ansible_collections.talos.linux.plugins.module_utils.kubeconfig import kube
         'merge': {'type': 'bool', 'default': True},
         'force': {'type': 'bool', 'default': False},
         'context_name': {'type': 'str'},
-        'renew_before': {'type': 'int', 'default': 30},
+        'renew_before': {'type': 'raw', 'default': '720h'},
         'return_content': {'type': 'bool', 'default': False},
     },
     supports_check_mode=True,
@@ -139,8 +196,6 @@ def main(talos: TalosModule) -> None:
     if not params['dest'] and not params['return_content']:
         talos.module.fail_json(msg='one of the following is required: dest, return_content=true '
                                    '(otherwise the kubeconfig would be fetched and thrown away)')
-    if params['renew_before'] < 0:
-        talos.module.fail_json(msg='renew_before: must not be negative, got %d' % params['renew_before'])
     if params['dest'] and not talos.module.check_mode:
         kubeconfig.remove_stale_temps(params['dest'])
     settings = talos.connection_settings([params['node']] if params['node'] else None)
@@ -148,11 +203,11 @@ def main(talos: TalosModule) -> None:
     text = talos.run(settings, lambda client: kubeconfig.fetch(client, node))
     result = {'changed': False}
     if params['return_content']:
-        result['kubeconfig'] = text
+        result.update(content=text, kubeconfig=text)
     if params['dest']:
         talos.failure_result['dest'] = params['dest']
         plan = kubeconfig.plan(text, params['dest'], params['merge'], params['force'], params['context_name'],
-                               datetime.timedelta(days=params['renew_before']))
+                               datetime.timedelta(seconds=params['renew_before']))
         if plan.changed and not talos.module.check_mode:
             kubeconfig.write(params['dest'], plan.content)
         result.update(changed=plan.changed, dest=params['dest'], context=plan.context, renames=plan.renames)

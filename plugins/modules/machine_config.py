@@ -19,6 +19,9 @@ description:
     secrets bundle itself.
 author:
   - Talos Linux Ansible collection contributors (@talos-linux)
+requirements:
+  - C(PyYAML) >= 6.0 on the controller.
+  - C(cryptography) >= 41 on the controller.
 extends_documentation_fragment:
   - talos.linux.attributes
 options:
@@ -44,9 +47,13 @@ options:
     choices: [controlplane, worker]
     required: true
   kubernetes_version:
-    description: Kubernetes version to configure, for example V(1.33.1).
+    description:
+      - Kubernetes version to configure, for example V(1.33.1).
+      - Defaults to the version Talos ships for the O(talos_version) contract (C(DefaultKubernetesVersion) of
+        the newest release of that line, as C(talosctl gen config) and the Terraform provider default to the
+        version of their own release), for example V(1.36.3) for V(v1.13). The version used is returned as
+        RV(kubernetes_version).
     type: str
-    required: true
   talos_version:
     description:
       - Talos version contract to generate for, V(v1.3) to V(v1.15) (a full version such as V(v1.14.2) is
@@ -123,11 +130,14 @@ options:
         exactly this configuration is not rewritten.
       - The parent directory must exist.
     type: path
-  return_config:
+  return_content:
     description:
-      - Whether to return the configuration as RV(config).
-      - By default it is returned when O(dest) is not set, and not returned when it is.
+      - Return the configuration in RV(content) (and in RV(config), its name before 0.2.0) although O(dest) is set.
+        Without O(dest) it is always returned, there being nothing else to do with it.
+      - Called O(return_config) before 0.2.0; that name still works but is deprecated and will be removed in 2.0.0.
     type: bool
+    default: false
+    aliases: [return_config]
 attributes:
   check_mode:
     support: full
@@ -158,13 +168,13 @@ EXAMPLES = r'''
     install_disk: /dev/sda
     dest: "{{ cluster_dir }}/controlplane.yaml"
 
-- name: Worker configuration with patches, returned for a later task
+- name: Worker configuration with patches, for the Kubernetes version Talos v1.14 ships, returned for a later task
   talos.linux.machine_config:
     secrets: "{{ cluster_dir }}/secrets.yaml"
     cluster_name: prod
     cluster_endpoint: https://10.5.0.2:6443
     machine_type: worker
-    kubernetes_version: 1.33.1
+    talos_version: v1.14
     patches:
       - machine:
           network:
@@ -176,17 +186,75 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
-config:
+content:
   description:
     - The machine configuration (YAML, one or several documents), as C(talosctl) writes it with comments disabled.
     - Holds private keys for a control plane.
-  returned: when O(dest) is not set, or O(return_config=true)
+  returned: when O(dest) is not set, or O(return_content=true)
+  type: str
+  version_added: 0.2.0
+config:
+  description: The same as RV(content), under its name before 0.2.0.
+  returned: when O(dest) is not set, or O(return_content=true)
   type: str
 dest:
   description: The file written (or that would be written in check mode).
   returned: when O(dest) is set
   type: str
   sample: /srv/talos/prod/controlplane.yaml
+kubernetes_version:
+  description: The Kubernetes version the configuration is for (O(kubernetes_version), or its default).
+  returned: always
+  type: str
+  sample: 1.36.3
+  version_added: 0.2.0
+node:
+  description: The node the error that failed the task concerns; V(null) when unknown.
+  returned: failure
+  type: str
+grpc_code:
+  description: The gRPC status code of the error that failed the task; V(null) when no API call failed.
+  returned: failure
+  type: str
+  sample: UNAVAILABLE
+endpoint:
+  description: The endpoint the failing call went through; V(null) when unknown.
+  returned: failure
+  type: str
+uid:
+  description: Numeric owner of the file at RV(dest) (added by Ansible, as for M(ansible.builtin.copy)).
+  returned: when the file at RV(dest) exists
+  type: int
+  sample: 0
+gid:
+  description: Numeric group of the file at RV(dest).
+  returned: when the file at RV(dest) exists
+  type: int
+  sample: 0
+owner:
+  description: Owner of the file at RV(dest).
+  returned: when the file at RV(dest) exists
+  type: str
+  sample: root
+group:
+  description: Group of the file at RV(dest).
+  returned: when the file at RV(dest) exists
+  type: str
+  sample: root
+mode:
+  description: Permissions of the file at RV(dest), in octal.
+  returned: when the file at RV(dest) exists
+  type: str
+  sample: "0600"
+state:
+  description: What RV(dest) is, V(file) (or V(link), V(directory), V(hard)).
+  returned: when the file at RV(dest) exists
+  type: str
+  sample: file
+size:
+  description: Size of the file at RV(dest) in bytes.
+  returned: when the file at RV(dest) exists
+  type: int
 '''
 
 from ansible_collections.talos.linux.plugins.module_utils.client.pki import HAS_CRYPTOGRAPHY
@@ -200,7 +268,7 @@ ARGUMENT_SPEC = {
     'cluster_name': {'type': 'str', 'required': True},
     'cluster_endpoint': {'type': 'str', 'required': True},
     'machine_type': {'type': 'str', 'required': True, 'choices': ['controlplane', 'worker']},
-    'kubernetes_version': {'type': 'str', 'required': True},
+    'kubernetes_version': {'type': 'str'},
     'talos_version': {'type': 'str'},
     'additional_sans': {'type': 'list', 'elements': 'str', 'default': []},
     'allow_scheduling_on_control_planes': {'type': 'bool', 'default': False},
@@ -217,7 +285,9 @@ ARGUMENT_SPEC = {
     }},
     'patches': {'type': 'list', 'elements': 'raw', 'default': []},
     'dest': {'type': 'path'},
-    'return_config': {'type': 'bool'},
+    'return_content': {'type': 'bool', 'default': False, 'aliases': ['return_config'],
+                       'deprecated_aliases': [{'name': 'return_config', 'version': '2.0.0',
+                                               'collection_name': 'talos.linux'}]},
 }
 
 
@@ -232,13 +302,13 @@ def main(base: ModuleBase) -> None:
         'secrets': redact.shown_bundle(module.params['secrets']),
         'patches': [redact.redact_patch(p) for p in module.params['patches']]})
     outcome = machine_config.reconcile(params, module.check_mode)
-    result = {'changed': outcome.changed}
+    result = {'changed': outcome.changed, 'kubernetes_version': machine_config.kubernetes_version(params)}
     if params['dest']:
         result['dest'] = params['dest']
         if module._diff:  # pylint: disable=protected-access  # AnsibleModule's public-in-practice diff flag
             result['diff'] = outcome.diff
-    if params['return_config'] or (params['return_config'] is None and not params['dest']):
-        result['config'] = outcome.config
+    if params['return_content'] or not params['dest']:
+        result.update(content=outcome.config, config=outcome.config)
     module.exit_json(**result)
 
 

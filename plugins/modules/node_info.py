@@ -166,6 +166,19 @@ client_certificate:
       description: Where the certificate came from (talosconfig file and context, or the option).
       type: str
       sample: "talosconfig /home/me/.talos/config, context 'prod' (context field crt)"
+node:
+  description: The node the error that failed the task concerns; V(null) when unknown.
+  returned: failure
+  type: str
+grpc_code:
+  description: The gRPC status code of the error that failed the task; V(null) when no API call failed.
+  returned: failure
+  type: str
+  sample: UNAVAILABLE
+endpoint:
+  description: The endpoint the failing call went through; V(null) when unknown.
+  returned: failure
+  type: str
 '''
 
 from ansible_collections.talos.linux.plugins.module_utils.client.client_cert import certificate_summary

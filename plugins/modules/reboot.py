@@ -48,8 +48,9 @@ options:
     default: true
   wait_timeout:
     description:
-      - Seconds to wait for the node to come back.
-    type: float
+      - How long to wait for the node to come back.
+      - A duration such as V(90s), V(15m) or V(1h30m), or a number of seconds.
+    type: raw
     default: 600
   force:
     description:
@@ -127,6 +128,16 @@ version:
   description: Talos version the node runs after the reboot.
   returned: when O(wait) and not in check mode
   type: str
+version_before:
+  description: Talos version the node ran before the reboot.
+  returned: when not in check mode
+  type: str
+  version_added: 0.2.0
+stage:
+  description: The node's stage (MachineStatus) once back, V(running) after a full boot.
+  returned: when O(wait) and not in check mode
+  type: str
+  version_added: 0.2.0
 duration:
   description: Seconds from the request until the node was back (or until the request returned).
   returned: when not in check mode
@@ -156,6 +167,15 @@ drain:
     uncordoned: true
     duration: 3.2
     note: ""
+grpc_code:
+  description: The gRPC status code of the error that failed the task; V(null) when no API call failed.
+  returned: failure
+  type: str
+  sample: UNAVAILABLE
+endpoint:
+  description: The endpoint the failing call went through; V(null) when unknown.
+  returned: failure
+  type: str
 '''
 
 from ansible_collections.talos.linux.plugins.module_utils.frontend.module import TalosModule

@@ -72,8 +72,8 @@ options:
     default: true
   wait_timeout:
     description:
-      - Seconds to wait.
-    type: float
+      - How long to wait. A duration such as V(90s), V(15m) or V(1h30m), or a number of seconds.
+    type: raw
     default: 600
   force:
     description:
@@ -134,6 +134,16 @@ stage:
   description: The node's stage once back.
   returned: when O(wait) and O(reboot) and not in check mode
   type: str
+boot_id_before:
+  description: Boot ID before the reset (V(null) without C(os:admin)).
+  returned: when not in check mode
+  type: str
+  version_added: 0.2.0
+boot_id:
+  description: Boot ID once back (V(null) when it cannot be read, as from a node back in maintenance mode).
+  returned: when O(wait) and O(reboot) and not in check mode
+  type: str
+  version_added: 0.2.0
 duration:
   description: Seconds from the request until the outcome (or until the request returned).
   returned: when not in check mode
@@ -163,6 +173,15 @@ drain:
     uncordoned: true
     duration: 3.2
     note: ""
+grpc_code:
+  description: The gRPC status code of the error that failed the task; V(null) when no API call failed.
+  returned: failure
+  type: str
+  sample: UNAVAILABLE
+endpoint:
+  description: The endpoint the failing call went through; V(null) when unknown.
+  returned: failure
+  type: str
 '''
 
 from ansible_collections.talos.linux.plugins.module_utils.client.client import TalosClient

@@ -35,8 +35,9 @@ options:
     default: true
   wait_timeout:
     description:
-      - Seconds to wait for the node to come back.
-    type: float
+      - How long to wait for the node to come back.
+      - A duration such as V(90s), V(15m) or V(1h30m), or a number of seconds.
+    type: raw
     default: 600
   force:
     description:
@@ -87,6 +88,15 @@ quorum:
   description: The etcd quorum verdict of a control plane; V(null) otherwise.
   returned: always
   type: dict
+grpc_code:
+  description: The gRPC status code of the error that failed the task; V(null) when no API call failed.
+  returned: failure
+  type: str
+  sample: UNAVAILABLE
+endpoint:
+  description: The endpoint the failing call went through; V(null) when unknown.
+  returned: failure
+  type: str
 '''
 
 from ansible_collections.talos.linux.plugins.module_utils.frontend.module import TalosModule

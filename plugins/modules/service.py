@@ -45,8 +45,9 @@ options:
     type: bool
     default: true
   wait_timeout:
-    description: Seconds to wait.
-    type: float
+    description:
+      - How long to wait. A duration such as V(90s), V(15m) or V(1h30m), or a number of seconds.
+    type: raw
     default: 60
 attributes:
   check_mode:
@@ -110,6 +111,19 @@ response:
   description: Talos's answer, for example C(Service "kubelet" restarted); V(null) when nothing was done.
   returned: success
   type: str
+node:
+  description: The node the error that failed the task concerns; V(null) when unknown.
+  returned: failure
+  type: str
+grpc_code:
+  description: The gRPC status code of the error that failed the task; V(null) when no API call failed.
+  returned: failure
+  type: str
+  sample: UNAVAILABLE
+endpoint:
+  description: The endpoint the failing call went through; V(null) when unknown.
+  returned: failure
+  type: str
 '''
 
 from ansible_collections.talos.linux.plugins.module_utils.frontend.module import TalosModule
@@ -122,7 +136,7 @@ from ansible_collections.talos.linux.plugins.module_utils.health.service import 
         'name': {'type': 'str', 'required': True, 'aliases': ['id', 'service']},
         'state': {'type': 'str', 'required': True, 'choices': ['started', 'stopped', 'restarted']},
         'wait': {'type': 'bool', 'default': True},
-        'wait_timeout': {'type': 'float', 'default': 60.0},
+        'wait_timeout': {'type': 'raw', 'default': 60},
     },
     supports_check_mode=True,
 )

@@ -52,8 +52,8 @@ options:
     default: true
   wait_timeout:
     description:
-      - Seconds to wait for the node to go away.
-    type: float
+      - How long to wait for the node to go away. A duration such as V(90s), V(15m) or V(1h30m), or a number of seconds.
+    type: raw
     default: 300
   force:
     description:
@@ -123,6 +123,15 @@ drain:
     uncordoned: true
     duration: 3.2
     note: ""
+grpc_code:
+  description: The gRPC status code of the error that failed the task; V(null) when no API call failed.
+  returned: failure
+  type: str
+  sample: UNAVAILABLE
+endpoint:
+  description: The endpoint the failing call went through; V(null) when unknown.
+  returned: failure
+  type: str
 '''
 
 from ansible_collections.talos.linux.plugins.module_utils.frontend.module import TalosModule

@@ -102,9 +102,9 @@ options:
     default: true
   wait_timeout:
     description:
-      - Seconds to wait for the image pull and installer, and then again for the node to come back (and, to
-        uncordon it, be Ready in Kubernetes).
-    type: float
+      - How long to wait for the image pull and installer, and then again for the node to come back (and, to
+        uncordon it, be Ready in Kubernetes). A duration such as V(90s), V(15m) or V(1h30m), or a number of seconds.
+    type: raw
     default: 900
   drain:
     description:
@@ -173,13 +173,13 @@ EXAMPLES = r'''
     node: 10.5.0.7
     version: v1.14.1
     delete_emptydir_data: true
-    drain_timeout: 900
+    drain_timeout: 15m
 
 - name: Rolling upgrade, one control plane at a time, the next one pulling its installer meanwhile
   talos.linux.upgrade:
     node: "{{ item }}"
     version: v1.14.1
-    prepull: "{{ groups['controlplane'][ansible_loop.index:ansible_loop.index + 1] }}"
+    prepull: "{{ groups['controlplane'][ansible_loop.index : ansible_loop.index + 1] }}"
   loop: "{{ groups['controlplane'] }}"
   loop_control:
     extended: true
@@ -302,6 +302,11 @@ boot_id:
   description: Boot ID after the upgrade.
   returned: when the upgrade ran with O(wait)
   type: str
+boot_id_before:
+  description: Boot ID before the upgrade (V(null) without C(os:admin)).
+  returned: when the upgrade ran
+  type: str
+  version_added: 0.2.0
 quorum:
   description: The etcd quorum verdict of a control plane; V(null) otherwise.
   returned: always
@@ -332,6 +337,15 @@ msg:
   description: What happened.
   returned: always
   type: str
+grpc_code:
+  description: The gRPC status code of the error that failed the task; V(null) when no API call failed.
+  returned: failure
+  type: str
+  sample: UNAVAILABLE
+endpoint:
+  description: The endpoint the failing call went through; V(null) when unknown.
+  returned: failure
+  type: str
 '''
 
 from ansible_collections.talos.linux.plugins.module_utils.frontend.module import TalosModule
@@ -350,7 +364,7 @@ from ansible_collections.talos.linux.plugins.module_utils.lifecycle.upgrade impo
         'preserve': {'type': 'bool', 'default': False},
         'force': {'type': 'bool', 'default': False},
         'wait': {'type': 'bool', 'default': True},
-        'wait_timeout': {'type': 'float', 'default': 900.0},
+        'wait_timeout': {'type': 'raw', 'default': 900},
         'reboot': {'type': 'bool', 'default': True},
         'prepull': {'type': 'list', 'elements': 'str', 'default': []},
         **drain_options(uncordon=True),

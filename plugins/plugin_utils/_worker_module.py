@@ -6,8 +6,9 @@ A talos.linux module spends ~350 ms starting (Python, ansible's module_utils, pr
 milliseconds of gRPC. When the task runs on the controller anyway, the action plugin calls the module's
 ``main()`` right here with ``WorkerModule`` standing in for AnsibleModule. It keeps AnsibleModule's
 contract for what our modules use: validation with the module's own argument spec (ansible's public
-ArgumentSpecValidator, so messages are the same), check-mode refusal, ``warn``, and results that carry
-``invocation`` with ``no_log`` values censored everywhere, as AnsibleModule's ``exit_json``/``fail_json`` do.
+ArgumentSpecValidator, so messages are the same), check-mode refusal, ``warn``, ``deprecate``, the validator's
+warnings and deprecations (a deprecated alias), and results that carry ``invocation`` with ``no_log`` values
+censored everywhere, as AnsibleModule's ``exit_json``/``fail_json`` do.
 
 Private module: free to change between releases.
 """
@@ -91,6 +92,7 @@ class WorkerModule:
         self.check_mode = task.check_mode
         self._diff = task.diff
         self._warnings: list[str] = []
+        self._deprecations: list[dict[str, Any]] = []
         self.no_log_values: set[str] = set()
         self.params: dict[str, Any] = plain(task.args)
         validator = ArgumentSpecValidator(argument_spec, mutually_exclusive, required_together, required_one_of,
@@ -98,6 +100,13 @@ class WorkerModule:
         validation = validator.validate(self.params)
         self.params = validation.validated_parameters
         self.no_log_values = no_log_values(argument_spec, self.params)
+        # What AnsibleModule's validator (ModuleArgumentSpecValidator.validate) reports from the same result;
+        # the result keeps them only in these attributes, in ansible-core 2.16 as in 2.19.
+        for deprecation in validation._deprecations:
+            self.deprecate(deprecation['msg'], deprecation.get('version'), deprecation.get('date'),
+                           deprecation.get('collection_name'))
+        for both in validation._warnings:
+            self.warn('Both option %s and its alias %s are set.' % (both['option'], both['alias']))
         if validation.error_messages:
             message = validation.errors.msg
             if isinstance(validation.errors[0], UnsupportedError):
@@ -108,6 +117,12 @@ class WorkerModule:
 
     def warn(self, warning: str) -> None:
         self._warnings.append(warning)
+
+    def deprecate(self, msg: str, version: Optional[str] = None, date: Optional[str] = None,
+                  collection_name: Optional[str] = None) -> None:
+        """Shown by Ansible as a deprecation warning, as the ``deprecations`` a module process returns are."""
+        deprecation = {'msg': msg, 'version': version, 'date': date, 'collection_name': collection_name}
+        self._deprecations.append({key: value for key, value in deprecation.items() if value is not None})
 
     def exit_json(self, **result: Any) -> NoReturn:
         raise ModuleExit(self._formatted(result))
@@ -120,6 +135,8 @@ class WorkerModule:
         result.setdefault('invocation', {'module_args': self.params})
         if self._warnings:
             result['warnings'] = list(self._warnings)
+        if self._deprecations:
+            result['deprecations'] = list(self._deprecations)
         kept = {key: value for key, value in result.items() if value is None or isinstance(value, bool)}
         censored = remove_values(result, self.no_log_values)
         censored.update(kept)

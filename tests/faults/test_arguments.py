@@ -89,9 +89,9 @@ ROWS = [
     ('service-wait-timeout-negative', 'service', {'node': NODE, 'name': 'kubelet', 'state': 'restarted',
                                                   'wait_timeout': -1}, ['wait_timeout']),
     ('service-state-unknown', 'service', {'node': NODE, 'name': 'kubelet', 'state': 'paused'}, ['state', 'paused']),
-    ('meta-key-out-of-range', 'meta', {'key': 300, 'value': 'x', 'nodes': [NODE]}, ['key']),
-    ('meta-key-not-a-number', 'meta', {'key': 'zz', 'value': 'x', 'nodes': [NODE]}, ['key']),
-    ('meta-state-unknown', 'meta', {'key': 10, 'state': 'gone', 'nodes': [NODE]}, ['state', 'gone']),
+    ('meta-key-out-of-range', 'meta_key', {'key': 300, 'value': 'x', 'nodes': [NODE]}, ['key']),
+    ('meta-key-not-a-number', 'meta_key', {'key': 'zz', 'value': 'x', 'nodes': [NODE]}, ['key']),
+    ('meta-state-unknown', 'meta_key', {'key': 10, 'state': 'gone', 'nodes': [NODE]}, ['state', 'gone']),
     # bootstrap and etcd (F2's modules)
     ('bootstrap-wait-timeout-negative', 'bootstrap', {'node': NODE, 'wait_timeout': -1}, ['wait_timeout']),
     ('etcd-info-status-timeout-negative', 'etcd_info', {'node': NODE, 'status_timeout': -1}, ['status_timeout']),
@@ -112,11 +112,11 @@ ROWS = [
     ('machine-config-kubernetes-version-injection', 'machine_config', {
         'secrets': '{{ secrets }}', 'cluster_name': 'c', 'cluster_endpoint': 'https://1.2.3.4:6443',
         'machine_type': 'controlplane', 'kubernetes_version': 'latest; rm -rf /'}, ['kubernetes_version']),
-    ('machine-secrets-talos-version-bogus', 'machine_secrets', {'path': DEST + '/secrets.yaml',
+    ('machine-secrets-talos-version-bogus', 'machine_secrets', {'dest': DEST + '/secrets.yaml',
                                                                 'talos_version': 'banana'}, ['talos_version']),
-    ('client-config-unknown-role', 'client_config', {'path': DEST + '/talosconfig', 'secrets': DEST + '/none.yaml',
+    ('client-config-unknown-role', 'client_config', {'dest': DEST + '/talosconfig', 'secrets': DEST + '/none.yaml',
                                                      'roles': ['os:overlord']}, ['roles', 'os:overlord']),
-    ('client-config-ttl-negative', 'client_config', {'path': DEST + '/talosconfig', 'secrets': DEST + '/none.yaml',
+    ('client-config-ttl-negative', 'client_config', {'dest': DEST + '/talosconfig', 'secrets': DEST + '/none.yaml',
                                                      'ttl': '-1h'}, ['ttl']),
     ('image-factory-schematic-bad-yaml', 'image_factory_schematic', {'schematic': 'customization: [oops'},
      ['schematic']),
@@ -148,7 +148,7 @@ def sweep(tmp_path_factory):
         talosconfig = os.path.join(fleet.state_dir, 'talosconfig')
         before = {m['name']: m['boot_id'] for m in fleet.cluster['machines']}
         secrets = str(work / 'secrets.yaml')  # a real bundle, so rows that need one fail on their own option
-        tasks = [{'talos.linux.machine_secrets': {'path': secrets}}]
+        tasks = [{'talos.linux.machine_secrets': {'dest': secrets}}]
         tasks += [_task(i, module, options, talosconfig) for i, (_row, module, options, _words) in enumerate(ROWS)]
         collected = ', '.join("%s: row_%d" % (json.dumps(row), i) for i, (row, *_rest) in enumerate(ROWS))
         tasks.append({'ansible.builtin.copy': {'content': '{{ {%s} | to_json }}' % collected, 'dest': str(out)}})

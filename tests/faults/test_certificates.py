@@ -50,8 +50,8 @@ def test_a_reader_role_doing_an_admin_call_is_refused_naming_the_role_and_change
     talosconfig = os.path.join(sim.state_dir, 'talosconfig')
     out = tmp_path / 'keys.txt'
     run = play(tmp_path, [
-        {'name': 'write as a reader', 'talos.linux.meta': {'talosconfig': talosconfig, 'context': 'sim-reader',
-                                                           'key': 12, 'value': 'from a reader', 'nodes': [worker]},
+        {'name': 'write as a reader', 'talos.linux.meta_key': {'talosconfig': talosconfig, 'context': 'sim-reader',
+                                                               'key': 12, 'value': 'from a reader', 'nodes': [worker]},
          'register': 'write', 'ignore_errors': True},
         {'talos.linux.resource_info': {'talosconfig': talosconfig, 'context': 'sim', 'nodes': [worker],
                                        'type': 'MetaKeys.runtime.talos.dev'}, 'register': 'keys'},

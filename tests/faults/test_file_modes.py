@@ -41,7 +41,7 @@ def test_files_with_key_material_are_private_under_umask_000(cluster, tmp_path):
     connection = {'talosconfig': _talosconfig(cluster), 'node': cluster.address('talos-cp-1')}
     secrets = os.path.join(out, 'secrets.yaml')
     tasks = [
-        {'talos.linux.machine_secrets': {'path': secrets}},
+        {'talos.linux.machine_secrets': {'dest': secrets}},
         {'talos.linux.machine_config': {'secrets': secrets, 'cluster_name': 'umask', 'machine_type': 'worker',
                                         'cluster_endpoint': 'https://10.5.0.2:6443', 'kubernetes_version': '1.33.1',
                                         'dest': os.path.join(out, 'worker.yaml')}},

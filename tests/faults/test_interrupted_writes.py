@@ -61,7 +61,7 @@ def _tasks(name: str, cluster, directory: str, version: str) -> list[dict]:
     task = {
         'etcd.snapshot': {'talos.linux.etcd_snapshot': dict(connection, dest=target)},
         'kubeconfig': {'talos.linux.kubeconfig': dict(connection, dest=target, context_name=version)},
-        'talosconfig': {'talos.linux.client_config': {'path': target, 'secrets': _secrets(directory),
+        'talosconfig': {'talos.linux.client_config': {'dest': target, 'secrets': _secrets(directory),
                                                       'context': version, 'endpoints': ['10.5.0.2']}},
         'controlplane.yaml': {'talos.linux.machine_config': {
             'secrets': _secrets(directory), 'cluster_name': version, 'cluster_endpoint': 'https://10.5.0.2:6443',

@@ -85,8 +85,8 @@ EMPTY_TARGETS = [
     ('upgrade', {'node': '', 'image': INSTALLER, 'wait': False}, 'node'),
     ('rollback', {'node': '', 'wait': False}, 'node'),
     ('service', {'node': '', 'name': 'kubelet', 'state': 'restarted'}, 'node'),
-    ('meta', {'nodes': [], 'key': str(META_KEY), 'value': 'surprise'}, 'nodes'),
-    ('meta', {'nodes': [''], 'key': str(META_KEY), 'value': 'surprise'}, 'nodes'),
+    ('meta_key', {'nodes': [], 'key': str(META_KEY), 'value': 'surprise'}, 'nodes'),
+    ('meta_key', {'nodes': [''], 'key': str(META_KEY), 'value': 'surprise'}, 'nodes'),
     ('node_info', {'nodes': []}, 'nodes'),
 ]
 

@@ -17,6 +17,8 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__
 PLAYBOOKS = os.path.join(REPO, 'tests', 'integration', 'playbooks')
 COLLECTIONS = os.path.join(REPO, '.build', 'collections')
 VENV_BIN = os.path.dirname(sys.executable)
+# callback_plugins/talos_return_docs.py warns with this when a talos.linux result has a key its RETURN lacks.
+RETURN_DOCS = (os.path.join(REPO, 'tests', 'integration', 'callback_plugins'), 'undocumented return keys')
 
 
 @dataclass
@@ -98,9 +100,11 @@ def ansible_playbook(name: str, extra_vars: dict | None = None, env: dict | None
         'ANSIBLE_RETRY_FILES_ENABLED': '0',
         'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
         'PATH': VENV_BIN + os.pathsep + os.environ.get('PATH', ''),
+        'ANSIBLE_CALLBACK_PLUGINS': RETURN_DOCS[0],
     })
     run_env.update(env or {})
     proc = subprocess.run(cmd, capture_output=True, text=True, env=run_env, timeout=600, check=False)
+    assert RETURN_DOCS[1] not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
     return PlaybookRun(proc.returncode, proc.stdout + proc.stderr)
 
 

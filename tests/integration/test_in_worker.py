@@ -44,7 +44,7 @@ def test_results_and_errors_are_the_same_in_the_worker_and_in_a_module_process(f
     assert [row['nodes'][0]['reachable'] for row in in_worker[:1]] == [True]
     messages = [row.get('msg', '') for row in in_worker]
     assert messages[1].startswith('Unsupported parameters for (talos.linux.node_info) module: bogus.')
-    assert messages[2].startswith("argument 'timeout' is of type") and 'unable to convert to float' in messages[2]
+    assert messages[2].startswith("option timeout: 'soon' is not a duration")
     assert messages[3] == 'state is absent but all of the following are missing: member'
     assert messages[4] == 'one of the following is required: image, version'
     assert messages[5] == 'parameters are mutually exclusive: config|src'

@@ -93,6 +93,17 @@ def test_machine_secrets_never_overwrites_unless_forced(tmp_path):
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
 
 
+def test_machine_secrets_old_option_names_work_with_a_deprecation_warning(tmp_path):
+    path = tmp_path / 'secrets.yaml'
+    run('machine_secrets.yml', tmp_path, path=str(path))
+    original = path.read_text()
+    result = run('machine_secrets_old_names.yml', tmp_path, path=str(path))
+    assert result['changed'] and result['dest'] == str(path) and path.read_text() != original
+    output = ' '.join(result['_output'].split())
+    for alias in ('path', 'force'):
+        assert "Alias '%s' is deprecated" % alias in output, result['_output']
+
+
 def test_machine_secrets_check_mode_writes_nothing(tmp_path):
     path = tmp_path / 'secrets.yaml'
     result = run('machine_secrets.yml', tmp_path, env=DIFF, path=str(path), check=True)

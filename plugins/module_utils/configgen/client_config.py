@@ -51,6 +51,7 @@ class Outcome:
     renames: list[dict[str, str]] = field(default_factory=list)
     diff: dict[str, str] | None = None
     renewed: list[str] = field(default_factory=list)
+    content: str = ''  # the talosconfig as written (or as it would be in check mode)
 
 
 # The roles a Talos client certificate can carry (pkg/machinery/role/role.go:All @ v1.14.0-rc.1); talosctl
@@ -142,7 +143,7 @@ def _renew(config: _talosconfig.Talosconfig, params: dict[str, Any], now: dateti
     ttl = duration(params.get('ttl', '8760h'), 'ttl', positive=True)
     wanted = params.get('context')
     if wanted and wanted not in config.contexts:
-        raise ClientConfigError('context: %r is not a context of %s' % (wanted, params['path']))
+        raise ClientConfigError('context: %r is not a context of %s' % (wanted, params['dest']))
     renewed = []
     for name in [wanted] if wanted else sorted(config.contexts):
         ctx = config.contexts[name]
@@ -237,8 +238,8 @@ def _merge(config: _talosconfig.Talosconfig, params: dict[str, Any]) -> Outcome:
 
 
 def reconcile(params: dict[str, Any], check_mode: bool, now: datetime.datetime | None = None) -> Outcome:
-    """Generate or merge into the talosconfig at ``path``; write it when its content changes."""
-    path = params['path']
+    """Generate or merge into the talosconfig at ``dest``; write it when its content changes."""
+    path = params['dest']
     check_options(params)
     files.check_parent(path)
     if not check_mode:
@@ -251,7 +252,7 @@ def reconcile(params: dict[str, Any], check_mode: bool, now: datetime.datetime |
             outcome = _merge(config, params)
         elif params.get('renew_within'):
             if before_text is None:
-                raise ClientConfigError('path: %s does not exist: there is no talosconfig to renew' % path)
+                raise ClientConfigError('dest: %s does not exist: there is no talosconfig to renew' % path)
             outcome = _renew(config, params, now or datetime.datetime.now(datetime.timezone.utc))
         else:
             outcome = _generate(config, params, now or datetime.datetime.now(datetime.timezone.utc))
@@ -261,6 +262,7 @@ def reconcile(params: dict[str, Any], check_mode: bool, now: datetime.datetime |
     outcome.changed = before != config.to_dict()
     if outcome.changed and not check_mode:
         files.atomic_write(path, after_text)
+    outcome.content = after_text if outcome.changed else before_text or ''
     outcome.diff = {'before_header': path, 'after_header': path,
                     'before': redact.redact_text(before_text), 'after': redact.redact_text(after_text)}
     return outcome

@@ -12,7 +12,8 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from ansible_collections.talos.linux.plugins.module_utils.configgen import generate, secrets
+from ansible_collections.talos.linux.plugins.module_utils.configgen import contract, generate, secrets
+from ansible_collections.talos.linux.plugins.module_utils.configgen.kubernetes_default import default_kubernetes_version
 from ansible_collections.talos.linux.plugins.module_utils.configpatch import patch
 from ansible_collections.talos.linux.plugins.module_utils.frontend import files, redact
 from ansible_collections.talos.linux.plugins.module_utils.machineconfig.errors import SecretsError
@@ -51,11 +52,19 @@ def _options(params: dict[str, Any]) -> generate.Options:
     return generate.Options.from_dict(given)
 
 
+def kubernetes_version(params: dict[str, Any]) -> str:
+    """The ``kubernetes_version`` given, else the one Talos ships for the ``talos_version`` contract."""
+    given = params.get('kubernetes_version')
+    if given is not None:
+        return given
+    return default_kubernetes_version(contract.parse(params.get('talos_version')))
+
+
 def render(params: dict[str, Any], base_dir: str | None = None) -> str:
     """The machine configuration text for the module's parameters, patches applied in order."""
     bundle = load_bundle(params['secrets'])
     config = generate.generate(bundle, params['cluster_name'], params['cluster_endpoint'], params['machine_type'],
-                               params['kubernetes_version'], params.get('talos_version'), _options(params))
+                               kubernetes_version(params), params.get('talos_version'), _options(params))
     patches = params.get('patches') or []
     return patch.apply_patches(config, patches, base_dir) if patches else config.encode()
 

@@ -90,7 +90,7 @@ async def forfeit_leadership(client: TalosClient, node: str | None, check_mode: 
     except TalosError as exc:
         raise not_a_control_plane(exc, node) from None
     if status['leader'] != status['member_id']:
-        return {'changed': False, 'leader_before': None, 'new_leader': None, 'msg': 'the node is not the leader'}
+        return {'changed': False, 'new_leader': None, 'msg': 'the node is not the leader'}
     if check_mode:
         return {'changed': True, 'new_leader': None, 'msg': 'the node leads etcd and would hand leadership over'}
     new_leader = await client.etcd_forfeit_leadership(node)

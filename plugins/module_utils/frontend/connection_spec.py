@@ -24,7 +24,7 @@ CONNECTION_SPEC: dict[str, dict[str, Any]] = {
     'client_key': {'type': 'str', 'no_log': True},
     'insecure': {'type': 'bool', 'default': False},
     'cert_fingerprint': {'type': 'str'},
-    'timeout': {'type': 'float', 'default': 30.0},
+    'timeout': {'type': 'raw', 'default': 30},
 }
 
 # The options the talos.linux.talosconfig inventory sets on each host, as host variable talos_<option>.

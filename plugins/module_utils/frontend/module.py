@@ -24,6 +24,7 @@ from ansible_collections.talos.linux.plugins.module_utils.client.connection impo
                                                                                     settings_from_options)
 from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
 from ansible_collections.talos.linux.plugins.module_utils.frontend.connection_spec import CONNECTION_SPEC
+from ansible_collections.talos.linux.plugins.module_utils.frontend.duration import duration_problem
 from ansible_collections.talos.linux.plugins.module_utils.frontend.option_checks import number_problem
 from ansible_collections.talos.linux.plugins.module_utils.frontend.targets import destructive_node, empty_target_problem
 
@@ -66,7 +67,8 @@ class ModuleBase:
                  **kwargs: Any) -> None:
         self.module = _MODULE_FACTORY['current'](argument_spec=argument_spec, **kwargs)
         self.params = self.module.params
-        problem = number_problem(self.params, argument_spec)
+        # Durations become float seconds here, before the module or number_problem reads them.
+        problem = duration_problem(self.params, argument_spec) or number_problem(self.params, argument_spec)
         if problem:
             self.module.fail_json(msg=problem)
         # Keys a failure reports as well, such as the file the module writes.

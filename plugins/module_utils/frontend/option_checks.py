@@ -3,8 +3,9 @@
 """Numbers Ansible's argument spec accepts but no module can use: caught before anything is read or sent.
 
 Ansible checks that a number is a number; whether it makes sense is ours to say, naming the option. Every
-module passes here (the module base calls ``number_problem``), so a new timeout option is checked without a
-line of its own: a duration must be positive and finite, a port fit in 16 bits, a count never negative.
+module passes here (the module base calls ``number_problem``), so a new numeric option is checked without a
+line of its own: a number must be finite, a port fit in 16 bits, a count never negative. Durations are not
+numbers here: see duration.py.
 
 Private module: free to change between releases.
 """
@@ -18,17 +19,11 @@ from typing import Any, Mapping
 MAX_PORT = 65535
 
 
-def _is_duration(name: str) -> bool:
-    return name == 'timeout' or name.endswith('_timeout')
-
-
 def _problem(name: str, kind: str, value: Any) -> str | None:
     if value is None or kind not in ('int', 'float'):
         return None
     if isinstance(value, float) and not math.isfinite(value):
         return 'option %s: %r is not a finite number' % (name, value)
-    if _is_duration(name) and value <= 0:
-        return 'option %s: a duration in seconds must be greater than 0, not %s' % (name, value)
     if name.endswith('_port') and value > MAX_PORT:
         return 'option %s: a port is at most %d, not %s' % (name, MAX_PORT, value)
     if value < 0:

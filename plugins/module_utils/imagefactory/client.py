@@ -27,7 +27,7 @@ ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
     'factory_url': {'type': 'str', 'default': DEFAULT_URL},
     'validate_certs': {'type': 'bool', 'default': True},
     'ca_path': {'type': 'path'},
-    'timeout': {'type': 'float', 'default': 30},
+    'timeout': {'type': 'raw', 'default': 30},
 }
 
 # Longest factory message kept in an error (an HTML error page from a proxy would be much longer).

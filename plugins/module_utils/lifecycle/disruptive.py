@@ -26,7 +26,7 @@ def disruptive_options(wait_timeout: float = 600.0) -> dict[str, dict[str, Any]]
     return {
         'node': {'type': 'str'},
         'wait': {'type': 'bool', 'default': True},
-        'wait_timeout': {'type': 'float', 'default': wait_timeout},
+        'wait_timeout': {'type': 'raw', 'default': wait_timeout},
         'force': {'type': 'bool', 'default': False},
     }
 

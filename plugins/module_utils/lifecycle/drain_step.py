@@ -30,7 +30,7 @@ def drain_options(uncordon: bool) -> dict[str, dict[str, Any]]:
     """Argument spec entries of an operation that may drain (``uncordon``: one the node comes back from)."""
     spec: dict[str, dict[str, Any]] = {
         'drain': {'type': 'bool'},
-        'drain_timeout': {'type': 'float', 'default': DEFAULT_TIMEOUT},
+        'drain_timeout': {'type': 'raw', 'default': DEFAULT_TIMEOUT},
         'delete_emptydir_data': {'type': 'bool', 'default': False},
         'kubeconfig': {'type': 'str', 'no_log': True},
     }

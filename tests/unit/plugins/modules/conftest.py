@@ -26,6 +26,7 @@ from ansible.module_utils import basic
 from ansible_collections.talos.linux.plugins.module_utils.client import pki
 from ansible_collections.talos.linux.plugins.module_utils.client.client import TalosClient
 from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
+from ansible_collections.talos.linux.tests.unit.return_docs import return_spec, undocumented
 
 try:
     from ansible.module_utils.testing import patch_module_args  # ansible-core >= 2.19
@@ -375,5 +376,7 @@ def run(capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch, taloscon
             module.main()
         result = json.loads(capsys.readouterr().out)
         assert bool(result.get('failed')) == (exited.value.code not in (0, None)), result
+        missing = undocumented(return_spec(module.RETURN), result)
+        assert not missing, 'the RETURN of %s lacks %s' % (module.__name__, ', '.join(missing))
         return result
     return run_module

@@ -106,3 +106,13 @@ def test_unreadable_archive_is_named(run, fleet):
     fleet.kubeconfig_archive = b'not gzip'
     result = run(kubeconfig, return_content=True)
     assert result['failed'] and 'cannot be read' in result['msg']
+
+
+@pytest.mark.parametrize('renew_before, words', [
+    (30, 'option renew_before: 30 has no unit; give a duration with one, e.g. 720h'),
+    ('30d', "option renew_before: '30d' is not a duration"),
+])
+def test_renew_before_is_a_duration_with_a_unit(run, fleet, tmp_path, renew_before, words):
+    result = run(kubeconfig, dest=str(tmp_path / 'kubeconfig'), renew_before=renew_before)
+    assert result['failed'] and result['msg'].startswith(words)
+    assert not (tmp_path / 'kubeconfig').exists()

@@ -43,7 +43,7 @@ def test_writes_dest_once(run, base, tmp_path):
     assert result['changed'] is True and result['dest'] == str(dest) and 'config' not in result
     assert result['diff']['before'] == '' and 'https://10.5.0.2:6443' in result['diff']['after']
     assert dest.exists()
-    again = run(machine_config, dest=str(dest), return_config=True, **base)
+    again = run(machine_config, dest=str(dest), return_content=True, **base)
     assert again['changed'] is False and again['config'] == dest.read_text()
 
 

@@ -85,3 +85,26 @@ def test_check_mode_without_support_skips_like_ansible_module():
     result = run(body, {'name': 'n'}, check_mode=True)
     assert result['skipped'] is True
     assert result['msg'] == 'remote module (talos.linux.example) does not support check mode'
+
+
+ALIASED = {'dest': {'type': 'path', 'aliases': ['path'],
+                    'deprecated_aliases': [{'name': 'path', 'version': '2.0.0', 'collection_name': 'talos.linux'}]}}
+
+
+def run_aliased(args):
+    main = ModuleBase.entry_point(argument_spec=ALIASED)(lambda base: base.module.exit_json(dest=base.params['dest']))
+    return run_in_worker(main, task(args), module_factory)
+
+
+def test_a_deprecated_alias_returns_the_deprecation_a_module_process_returns():
+    result = run_aliased({'path': '/tmp/x'})
+    assert result['dest'] == '/tmp/x'
+    assert result['deprecations'] == [{
+        'msg': "Alias 'path' is deprecated. See the module docs for more information",
+        'version': '2.0.0', 'collection_name': 'talos.linux'}]
+    assert 'deprecations' not in run_aliased({'dest': '/tmp/x'})
+
+
+def test_an_option_given_with_its_alias_too_warns_as_ansible_module_does():
+    result = run_aliased({'dest': '/tmp/x', 'path': '/tmp/x'})
+    assert result['warnings'] == ['Both option dest and its alias path are set.']

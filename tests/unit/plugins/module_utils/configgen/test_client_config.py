@@ -15,7 +15,7 @@ NOW = datetime.datetime.now(datetime.timezone.utc)
 
 @pytest.fixture
 def params(tmp_path):
-    return {'path': str(tmp_path / 'talosconfig'), 'secrets': secrets.generate(), 'context': 'demo',
+    return {'dest': str(tmp_path / 'talosconfig'), 'secrets': secrets.generate(), 'context': 'demo',
             'endpoints': ['10.0.0.1'], 'nodes': [], 'roles': ['os:admin'], 'ttl': '8760h',
             'renew_before': '720h', 'src': None, 'force': False}
 
@@ -23,18 +23,18 @@ def params(tmp_path):
 def test_renewal_happens_only_near_expiry(params):
     first = client_config.reconcile(params, False, NOW)
     assert first.changed and first.contexts == ['demo']
-    crt = talosconfig.load(params['path']).contexts['demo']['crt']
+    crt = talosconfig.load(params['dest']).contexts['demo']['crt']
     assert not client_config.reconcile(params, False, NOW + datetime.timedelta(days=300)).changed
     renewed = client_config.reconcile(params, False, NOW + datetime.timedelta(days=340))
-    assert renewed.changed and talosconfig.load(params['path']).contexts['demo']['crt'] != crt
+    assert renewed.changed and talosconfig.load(params['dest']).contexts['demo']['crt'] != crt
 
 
 def test_new_endpoints_keep_the_certificate(params):
     client_config.reconcile(params, False, NOW)
-    crt = talosconfig.load(params['path']).contexts['demo']['crt']
+    crt = talosconfig.load(params['dest']).contexts['demo']['crt']
     params['endpoints'] = ['10.0.0.2']
     assert client_config.reconcile(params, False, NOW).changed
-    ctx = talosconfig.load(params['path']).contexts['demo']
+    ctx = talosconfig.load(params['dest']).contexts['demo']
     assert ctx['crt'] == crt and ctx['endpoints'] == ['10.0.0.2']
 
 
@@ -57,7 +57,7 @@ def test_bad_duration_names_the_option():
 
 def test_file_written_as_talosctl_writes_it(params):
     client_config.reconcile(params, False, NOW)
-    with open(params['path'], encoding='utf-8') as f:
+    with open(params['dest'], encoding='utf-8') as f:
         text = f.read()
     assert text.startswith('context: demo\ncontexts:\n    demo:\n        endpoints:\n            - 10.0.0.1\n'
                            '        ca: ')

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 DOCUMENTATION = r'''
-module: meta
+module: meta_key
 short_description: Write or delete Talos META keys
 version_added: 0.1.0
 description:
@@ -14,6 +14,8 @@ description:
     upgrades, used for example for platform network configuration) or deletes it.
   - Reads the current value first and writes only when it differs.
   - Needs the C(os:admin) role, or C(os:meta:writer) on Talos 1.13 and later.
+  - Formerly named C(talos.linux.meta), which collides with Ansible's built-in C(meta) action in a play that
+    lists C(talos.linux) under C(collections). The old name still works, with a deprecation warning, until 2.0.0.
 author:
   - Talos Linux Ansible collection contributors (@talos-linux)
 extends_documentation_fragment:
@@ -51,12 +53,12 @@ attributes:
 
 EXAMPLES = r'''
 - name: Give machines their network configuration before installing
-  talos.linux.meta:
+  talos.linux.meta_key:
     key: 0x0a
     value: "{{ lookup('ansible.builtin.file', 'network-' ~ inventory_hostname ~ '.yaml') }}"
 
 - name: Remove it again
-  talos.linux.meta:
+  talos.linux.meta_key:
     key: 0x0a
     state: absent
 '''
@@ -80,6 +82,19 @@ nodes:
     after:
       description: Value after; V(null) when the key does not exist.
       type: str
+node:
+  description: The node the error that failed the task concerns; V(null) when unknown.
+  returned: failure
+  type: str
+grpc_code:
+  description: The gRPC status code of the error that failed the task; V(null) when no API call failed.
+  returned: failure
+  type: str
+  sample: UNAVAILABLE
+endpoint:
+  description: The endpoint the failing call went through; V(null) when unknown.
+  returned: failure
+  type: str
 '''
 
 from ansible_collections.talos.linux.plugins.module_utils.frontend.module import TalosModule
