@@ -38,4 +38,7 @@ git ls-files --cached --others --exclude-standard -z \
   | rsync -a --from0 --files-from=- ./ "$dest/"
 cd "$dest"
 git init -q && git add -A  # ansible-test lists the collection's files through git
-ansible-test sanity --venv --python 3.11 --color no "$@" 2> >(grep -v 'is ignored: it is neither a file nor a directory' >&2)
+# On the Python of .venv, whose ansible-core is the one checked against.
+python_version=$(python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+ansible-test sanity --venv --python "$python_version" --color no "$@" \
+  2> >(grep -v 'is ignored: it is neither a file nor a directory' >&2)

@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PYTHON=${PYTHON:-python3}
+# The Python the main venv runs on (the newest ansible-core, requirements-dev.txt, needs it).
+PYTHON_VERSION=3.13
 VENV=.venv
 
 # Debian packages the tests and talos-sim use (one per line in scripts/debian-packages.txt;
@@ -23,9 +24,13 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if [[ ! -x $VENV/bin/python ]]; then
-  echo "setup: creating $VENV"
-  "$PYTHON" -m venv "$VENV"
+# A venv on another Python (an older checkout's) is replaced, not reused: its packages were built for that Python.
+venv_version=$("$VENV/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || true)
+if [[ $venv_version != "$PYTHON_VERSION" ]]; then
+  python=$(scripts/find-python.sh "$PYTHON_VERSION")
+  echo "setup: creating $VENV (Python $PYTHON_VERSION${venv_version:+, replacing the one on Python $venv_version})"
+  rm -rf "$VENV"
+  "$python" -m venv "$VENV"
 fi
 stamp=$VENV/.requirements.sha256
 want=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)

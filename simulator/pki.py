@@ -127,6 +127,15 @@ def issue_certificate(ca: CertAndKey, *, common_name: Optional[str] = None, orga
             names.append(x509.DNSName(san))
     if names:
         builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
+    # Go names the CA's subject key identifier, when the CA has one, as the leaf's authority key
+    # (crypto/x509 x509.go:CreateCertificate @ go1.19); Python 3.13 clients refuse a leaf without it.
+    try:
+        ca_ski = ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    except x509.ExtensionNotFound:
+        pass
+    else:
+        builder = builder.add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski),
+                                        critical=False)
     cert = builder.sign(ca_key, _signature_hash(ca_key))
     return CertAndKey(cert.public_bytes(serialization.Encoding.PEM), encode_private_key(key))
 

@@ -24,6 +24,7 @@ import importlib
 import os
 from typing import Any, Callable, Mapping
 
+from ansible import constants
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
@@ -62,6 +63,15 @@ def connection_args(args: Mapping[str, Any], task_vars: Mapping[str, Any], templ
         node = template(task_vars[connection_spec.NODE_VARIABLE])
         filled[node_option] = node if node_option == 'node' else [node]
     return filled
+
+
+def injects_invocation(task_vars: Mapping[str, Any]) -> bool:
+    """Whether a module process's result carries ``invocation`` (so the worker's result does too): always up to
+    ansible-core 2.20; from 2.21 only when INJECT_INVOCATION is on (``_ansible_inject_invocation``, read by
+    ansible/module_utils/basic.py:AnsibleModule._return_formatted @ v2.21.5)."""
+    if 'INJECT_INVOCATION' not in constants.config.get_configuration_definitions():
+        return True
+    return boolean(constants.config.get_config_value('INJECT_INVOCATION', variables=task_vars), strict=False)
 
 
 class TalosAction(ActionBase):
@@ -112,10 +122,13 @@ class TalosAction(ActionBase):
         saved = {key: os.environ.get(key) for key in environment}
         os.environ.update({key: str(value) for key, value in environment.items()})
         try:
-            return run_in_worker(code.main, task, module_base.module_factory)
+            result = run_in_worker(code.main, task, module_base.module_factory)
         finally:
             for key, value in saved.items():
                 if value is None:
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = value
+        if not injects_invocation(self._templar.available_variables):
+            result.pop('invocation', None)
+        return result

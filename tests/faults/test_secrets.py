@@ -116,7 +116,8 @@ def test_apply_config_shows_its_patches_with_secret_values_masked(tmp_path):
     run = play(tmp_path, [{'name': 'apply', 'talos.linux.apply_config': {
         'node': '127.0.0.1', 'endpoints': ['127.0.0.1:1'], 'insecure': True, 'timeout': 2,
         'config': 'version: v1alpha1\nmachine: {type: worker}\ncluster: {}\n', 'patches': patches}}],
-        verbosity=3)
+        # -vvv shows the task's invocation, which ansible-core 2.21 returns only with INJECT_INVOCATION on
+        verbosity=3, extra_vars={'ansible_inject_invocation': True})
     assert run.failed and '"patches"' in run.output, run.output
     assert_no_secret(run.output, [token])
     assert 'patched-host' in run.output  # redacted, not masked wholesale

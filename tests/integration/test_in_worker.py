@@ -37,9 +37,13 @@ def _rows(fleet) -> list[dict]:
     ]
 
 
-def test_results_and_errors_are_the_same_in_the_worker_and_in_a_module_process(fleet, tmp_path):
-    in_worker = run_rows(tmp_path, _rows(fleet), extra_vars={'talos_in_process': True})
-    process = run_rows(tmp_path, _rows(fleet), extra_vars={'talos_in_process': False})
+# ansible-core 2.21 puts ``invocation`` in results only when INJECT_INVOCATION is on; older cores always do.
+@pytest.mark.parametrize('inject_invocation', [False, True])
+def test_results_and_errors_are_the_same_in_the_worker_and_in_a_module_process(fleet, tmp_path, inject_invocation):
+    in_worker = run_rows(tmp_path, _rows(fleet), extra_vars={'talos_in_process': True,
+                                                             'ansible_inject_invocation': inject_invocation})
+    process = run_rows(tmp_path, _rows(fleet), extra_vars={'talos_in_process': False,
+                                                           'ansible_inject_invocation': inject_invocation})
     assert in_worker == process
     assert [row['nodes'][0]['reachable'] for row in in_worker[:1]] == [True]
     messages = [row.get('msg', '') for row in in_worker]
@@ -57,10 +61,11 @@ def test_results_and_errors_are_the_same_in_the_worker_and_in_a_module_process(f
 def test_the_worker_starts_no_module_process_and_leaks_no_no_log_value(fleet, tmp_path, in_process,
                                                                        module_processes):
     talos = _connection(fleet)
+    # The censored invocation below is there on ansible-core 2.21 only with INJECT_INVOCATION on.
     run = play(tmp_path, [{'talos.linux.node_info': talos, 'register': 'info'},
                           {'talos.linux.node_info': dict(talos, client_cert='x', client_key=SECRET_KEY),
                            'ignore_errors': True}],
-               verbosity=3, extra_vars={'talos_in_process': in_process})
+               verbosity=3, extra_vars={'talos_in_process': in_process, 'ansible_inject_invocation': True})
     assert not run.failed, run.output
     assert ('AnsiballZ_node_info.py' in run.output) is module_processes
     assert SECRET_KEY not in run.output

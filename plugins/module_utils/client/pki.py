@@ -154,9 +154,22 @@ def generate_ca(organization: str = 'talos', common_name: str | None = None, alg
         _builder(name, name, key.public_key(), _now(), lifetime, ca=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]),
                        critical=False)
+        # Go gives every CA a subject key identifier (crypto/x509 CreateCertificate), so the certificates Talos
+        # issues under it name it as their authority key; Python 3.13 clients (VERIFY_X509_STRICT) require that.
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, _sign_algorithm(key))
     )
     return CertAndKey(cert.public_bytes(serialization.Encoding.PEM), encode_private_key(key))
+
+
+def _with_authority_key(builder: x509.CertificateBuilder, ca_cert: x509.Certificate) -> x509.CertificateBuilder:
+    """The CA's subject key identifier as the leaf's authority key identifier, as Go's CreateCertificate does
+    when the CA has one (a CA made elsewhere may not)."""
+    try:
+        ski = ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    except x509.ExtensionNotFound:
+        return builder
+    return builder.add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False)
 
 
 def issue_certificate(ca: CertAndKey, *, common_name: str | None = None, organizations: Sequence[str] = (),
@@ -193,6 +206,7 @@ def issue_certificate(ca: CertAndKey, *, common_name: str | None = None, organiz
             alt_names.append(x509.DNSName(san))
     if alt_names:
         builder = builder.add_extension(x509.SubjectAlternativeName(alt_names), critical=False)
+    builder = _with_authority_key(builder, ca_cert)
     cert = builder.sign(ca_key, _sign_algorithm(ca_key))
     return CertAndKey(cert.public_bytes(serialization.Encoding.PEM), encode_private_key(key))
 

@@ -31,8 +31,10 @@ TOP_LEVEL_RESERVED = frozenset({
     'ansible_index_var',
 })
 # Interpreted (or stripped with a warning) wherever a task result carries them: never a key of ours.
-ALWAYS_RESERVED = frozenset({'unreachable', 'failed_when_result', 'ansible_facts'}
-                            | set(constants.INTERNAL_RESULT_KEYS) | set(constants.RESTRICTED_RESULT_KEYS))
+# ``add_host`` and ``add_group`` are INTERNAL_RESULT_KEYS up to ansible-core 2.20; 2.21 dropped that constant
+# (its workers send them by RPC, ansible/_internal/_worker/_inventory_rpc.py), but the older cores still read them.
+ALWAYS_RESERVED = frozenset({'unreachable', 'failed_when_result', 'ansible_facts', 'add_host', 'add_group'}
+                            | set(constants.RESTRICTED_RESULT_KEYS))
 
 
 def reserved_anywhere(key: object) -> bool:

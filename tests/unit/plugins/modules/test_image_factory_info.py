@@ -30,7 +30,8 @@ def _run(run, factory, **args):
 
 def test_versions_only(run, canned_factory):
     result = _run(run, _factory(canned_factory))
-    assert result == {'changed': False, 'versions': ['v1.14.1', 'v1.14.2'], 'invocation': result['invocation']}
+    result.pop('invocation', None)  # there before ansible-core 2.21; from 2.21 only with INJECT_INVOCATION on
+    assert result == {'changed': False, 'versions': ['v1.14.1', 'v1.14.2']}
     assert [path for _method, path, _body in canned_factory.requests] == ['/versions']
 
 

@@ -44,6 +44,22 @@ def test_issued_client_cert_carries_roles_and_client_auth_only():
     assert list(eku) == [ExtendedKeyUsageOID.CLIENT_AUTH]
 
 
+def test_key_identifiers_as_go_makes_them():
+    """Go's CreateCertificate gives a CA a subject key identifier (SHA-1 of the public key) and names it as the
+    authority key of every leaf it signs; Python 3.13's strict verification refuses leaves without it."""
+    upstream = pki.load_certificates(_upstream_os_ca().crt)[0]
+    upstream_ski = upstream.extensions.get_extension_for_class(pki.x509.SubjectKeyIdentifier).value
+    assert upstream_ski == pki.x509.SubjectKeyIdentifier.from_public_key(upstream.public_key())
+
+    ca = pki.generate_ca(organization='kubernetes', algorithm='ecdsa')
+    ca_cert = pki.load_certificates(ca.crt)[0]
+    ski = ca_cert.extensions.get_extension_for_class(pki.x509.SubjectKeyIdentifier).value
+    assert ski == pki.x509.SubjectKeyIdentifier.from_public_key(ca_cert.public_key())
+    leaf = pki.load_certificates(pki.issue_certificate(ca, common_name='kube-apiserver', server=True).crt)[0]
+    aki = leaf.extensions.get_extension_for_class(pki.x509.AuthorityKeyIdentifier).value
+    assert aki.key_identifier == ski.digest
+
+
 def test_ssl_accepts_talos_key_form():
     ca = _upstream_os_ca()
     client = pki.issue_certificate(ca, organizations=['os:admin'], client=True)
