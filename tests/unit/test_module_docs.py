@@ -13,6 +13,7 @@ import ast
 import functools
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -118,11 +119,22 @@ DOC_TARGETS = {
 }
 
 
+# ansible-core 2.21's `ansible-doc -t role` warns that its own internal collection (ansible._protomatter) has
+# no version: not about this collection, and nothing a collection can change.
+_CORE_INTERNAL = '/ansible/_internal/ansible_collections/'
+
+
+def complaints(stderr: str) -> str:
+    """What ansible-doc said on stderr, less its warnings about ansible-core's own internal collections."""
+    blocks = re.split(r'(?m)^(?=\[[A-Z ]+\]:)', stderr)
+    return ''.join(block for block in blocks if _CORE_INTERNAL not in block).strip()
+
+
 @functools.lru_cache(maxsize=None)
 def docs(kind: str) -> dict[str, dict]:
     """``ansible-doc --json`` of every plugin (or role) of a type; ansible-doc must say nothing on stderr."""
     run = _ansible_doc('-t', kind, '--json', *DOC_TARGETS[kind])
-    assert (run.returncode, run.stderr.strip()) == (0, ''), run.stderr
+    assert (run.returncode, complaints(run.stderr)) == (0, ''), run.stderr
     return json.loads(run.stdout)
 
 
@@ -131,7 +143,16 @@ def test_ansible_doc_is_clean(kind):
     assert sorted(docs(kind)) == DOC_TARGETS[kind]
     if kind != 'role':
         run = _ansible_doc('-t', kind, *DOC_TARGETS[kind])  # the text rendering, as a user reads it
-        assert (run.returncode, run.stderr.strip()) == (0, ''), run.stderr
+        assert (run.returncode, complaints(run.stderr)) == (0, ''), run.stderr
+
+
+def test_only_ansible_cores_own_warnings_are_set_aside():
+    core = ("[WARNING]: Collection at '/venv/lib/python3.13/site-packages/ansible/_internal/ansible_collections/"
+            "ansible/_protomatter' does not have a MANIFEST.json file, nor has it galaxy.yml: cannot detect version.\n")
+    ours = '[WARNING]: talos.linux.health: option wait_timeout\n  has no description\n'
+    assert complaints(core) == ''
+    assert complaints(core + ours) == ours.strip()
+    assert complaints(ours + core) == ours.strip()
 
 
 # What in a plugin's source means it needs a library: the Talos client, a library check, YAML, draining.
