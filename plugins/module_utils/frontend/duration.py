@@ -27,6 +27,8 @@ from ansible_collections.talos.linux.plugins.module_utils.machineconfig.schema i
 VALIDITY_PERIODS = frozenset(('ttl', 'renew_before', 'renew_within'))
 _NUMBER = re.compile(r'[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?')
 _EXAMPLES = 'a duration such as 90s, 15m, 720h or 1h30m'
+# What YAML or a template may hand over for float('inf') or float('nan'): numbers, but never durations.
+_NOT_FINITE = frozenset(sign + word for sign in ('', '+', '-') for word in ('inf', 'infinity', 'nan'))
 
 
 class DurationError(TalosError, ValueError):
@@ -47,7 +49,7 @@ def _bare_number(value: Any) -> float | None:
         return None
     if isinstance(value, (int, float)):
         return float(value)
-    if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+    if isinstance(value, str) and (_NUMBER.fullmatch(value.strip()) or value.strip().lower() in _NOT_FINITE):
         return float(value.strip())
     return None
 
@@ -59,6 +61,8 @@ def to_seconds(value: Any, option: str, bare_seconds: bool, positive: bool = Fal
     ``positive``.
     """
     number = _bare_number(value)
+    if number is not None and not math.isfinite(number):
+        raise DurationError('option %s: %r is not a finite duration' % (option, value))
     if number is not None:
         if not bare_seconds:
             raise DurationError('option %s: %r has no unit; give a duration with one, e.g. 720h for 30 days'

@@ -52,10 +52,11 @@ def test_a_timeout_error_mentions_seconds_as_the_other_form():
         to_seconds('soon', 'timeout', bare_seconds=True)
 
 
-@pytest.mark.parametrize('value', [float('nan'), float('inf'), '1e400'])
-def test_a_non_finite_number_is_refused(value):
+@pytest.mark.parametrize('value', [float('nan'), float('inf'), '1e400', 'inf', '-Infinity', 'nan'])
+@pytest.mark.parametrize('bare_seconds', [True, False])
+def test_a_non_finite_number_is_refused(value, bare_seconds):
     with pytest.raises(DurationError, match='option wait_timeout: .* is not a finite duration'):
-        to_seconds(value, 'wait_timeout', bare_seconds=True)
+        to_seconds(value, 'wait_timeout', bare_seconds=bare_seconds)
 
 
 SPEC = {
