@@ -132,7 +132,9 @@ def test_secrets_stay_out_of_output(fleet):
     key_pem = base64.b64decode(key_b64).decode()
     run = ansible_playbook('node_info_fleet.yml', {
         'talosconfig': fleet.talosconfig, 'context': 'sim', 'admin': True, 'version': 'v1.14.0',
-        'client_key': key_pem, 'expected': expected_nodes(fleet)}, env={'ANSIBLE_VERBOSITY': '3'})
+        'client_key': key_pem, 'expected': expected_nodes(fleet),
+        # -vvv shows the censored invocation, which ansible-core 2.21 returns only with INJECT_INVOCATION on
+        'ansible_inject_invocation': True}, env={'ANSIBLE_VERBOSITY': '3'})
     assert_ok(run)
     assert 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER' in run.output, 'module arguments are not in the output'
     body = key_pem.splitlines()[1]
