@@ -30,6 +30,7 @@ else:
 
 from ansible_collections.talos.linux.plugins.module_utils._rpc_method import RpcMethod
 from ansible_collections.talos.linux.plugins.module_utils.client import tls
+from ansible_collections.talos.linux.plugins.module_utils.client.cancellation import cancel_count, forget_swallowed
 from ansible_collections.talos.linux.plugins.module_utils.client.client_cert import ClientCertificate
 from ansible_collections.talos.linux.plugins.module_utils.client.connection import ConnectionSettings, parse_endpoint
 from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
@@ -228,6 +229,17 @@ class Transport:
         The request headers go out with the first message (``send_message``), in one write: a server
         that answers on headers alone then cannot reset the stream between the two.
         """
+        before = cancel_count()
+        try:
+            async with self._connected_stream(endpoint, method, metadata, timeout) as stream:
+                yield stream
+        except Exception:  # never a CancelledError (a BaseException): a pending cancellation stays pending
+            forget_swallowed(before)  # grpclib's deadline or lost connection, now an error of the call
+            raise
+
+    @asynccontextmanager
+    async def _connected_stream(self, endpoint: _Endpoint, method: RpcMethod, metadata: list[tuple[str, str]],
+                                timeout: float) -> AsyncIterator[Any]:
         channel = await endpoint.channel()
         try:
             # grpclib connects lazily inside the first send; connect first to tell "unreachable" apart.
