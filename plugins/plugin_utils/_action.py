@@ -87,7 +87,7 @@ class TalosAction(ActionBase):
         args = connection_args(self._task.args, task_vars, self._templar.template, self.NODE_OPTION)
         if self._runs_in_worker(task_vars):
             with progress.reporting_to(self._progress_printer(task_vars.get('inventory_hostname'))):
-                result.update(self._run_in_worker(args))
+                result.update(self._run_in_worker(args, task_vars))
             return result
         wrap_async = bool(self._task.async_val) and not self._connection.has_native_async
         result.update(self._execute_module(module_name=self._task.resolved_action, module_args=args,
@@ -112,23 +112,20 @@ class TalosAction(ActionBase):
             display.display(prefix + line)
         return show
 
-    def _run_in_worker(self, args: dict[str, Any]) -> dict[str, Any]:
+    def _run_in_worker(self, args: dict[str, Any], task_vars: Mapping[str, Any]) -> dict[str, Any]:
         namespace, collection, name = self._task.resolved_action.split('.', 2)
         code = importlib.import_module('ansible_collections.%s.%s.plugins.modules.%s' % (namespace, collection, name))
         task = WorkerTask(name=self._task.resolved_action, args=args, check_mode=bool(self._task.check_mode),
-                          diff=bool(self._task.diff))
+                          diff=bool(self._task.diff), inject_invocation=injects_invocation(task_vars))
         environment: dict[str, Any] = {}
         self._compute_environment_string(environment)  # the task's `environment:`, templated
         saved = {key: os.environ.get(key) for key in environment}
         os.environ.update({key: str(value) for key, value in environment.items()})
         try:
-            result = run_in_worker(code.main, task, module_base.module_factory)
+            return run_in_worker(code.main, task, module_base.module_factory)
         finally:
             for key, value in saved.items():
                 if value is None:
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = value
-        if not injects_invocation(self._templar.available_variables):
-            result.pop('invocation', None)
-        return result

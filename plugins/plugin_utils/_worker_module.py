@@ -43,6 +43,7 @@ class WorkerTask:
     args: Mapping[str, Any]
     check_mode: bool
     diff: bool
+    inject_invocation: bool = True  # ``_ansible_inject_invocation``: off by default from ansible-core 2.21
 
 
 def plain(value: Any) -> Any:
@@ -91,6 +92,7 @@ class WorkerModule:
         self.argument_spec = argument_spec
         self.check_mode = task.check_mode
         self._diff = task.diff
+        self._inject_invocation = task.inject_invocation
         self._warnings: list[str] = []
         self._deprecations: list[dict[str, Any]] = []
         self.no_log_values: set[str] = set()
@@ -132,7 +134,8 @@ class WorkerModule:
         raise ModuleExit(self._formatted(result))
 
     def _formatted(self, result: dict[str, Any]) -> dict[str, Any]:
-        result.setdefault('invocation', {'module_args': self.params})
+        if self._inject_invocation:
+            result.setdefault('invocation', {'module_args': self.params})
         if self._warnings:
             result['warnings'] = list(self._warnings)
         if self._deprecations:

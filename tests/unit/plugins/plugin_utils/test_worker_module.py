@@ -58,6 +58,13 @@ def test_results_mask_no_log_values_everywhere_but_keep_booleans():
     assert result['warnings'] == ['token ******** is old']
 
 
+def test_invocation_is_left_out_when_ansible_would_not_inject_it():
+    main = ModuleBase.entry_point(argument_spec=SPEC)(lambda base: base.module.exit_json(changed=False))
+    quiet = WorkerTask(name='talos.linux.example', args={'name': 'n'}, check_mode=False, diff=False,
+                       inject_invocation=False)
+    assert run_in_worker(main, quiet, module_factory) == {'changed': False}
+
+
 def test_a_module_catching_exception_does_not_swallow_its_own_exit():
     def body(module):
         try:
