@@ -1,8 +1,7 @@
 # Copyright: (c) 2026, talos.linux contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The patches a PATCH request carries: RFC 7386 JSON merge patch (also what talos-sim applies for a strategic
-merge patch: the fields clients patch here - spec.unschedulable, labels, annotations - merge the same way) and
-RFC 6902 JSON patch."""
+"""The patches a PATCH request carries: RFC 7386 JSON merge patch, RFC 6902 JSON patch and the strategic merge
+patch of the built-in types (simulator.kube.strategic_merge)."""
 
 from __future__ import annotations
 

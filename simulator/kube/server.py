@@ -55,6 +55,7 @@ SYSTEM_NAMESPACES = ('default', 'kube-system', 'kube-public', 'kube-node-lease')
 HEALTH_PATHS = ('/healthz', '/livez', '/readyz')
 DISCOVERY_PREFIXES = ('/api', '/apis', '/openapi', '/version') + HEALTH_PATHS
 WATCH_TIMEOUT = 1800.0  # --min-request-timeout's default: the longest a watch runs without timeoutSeconds
+FIELD_MANAGER_MAX_LENGTH = 128
 PAGE_NOT_FOUND = 'the server could not find the requested resource'
 UNAVAILABLE = 'the server is currently unable to handle the request'
 
@@ -189,6 +190,25 @@ def validate(res: Resource, obj: Obj) -> None:
         causes.append(required('spec.selector'))
     if causes:
         raise invalid(res, (obj.get('metadata') or {}).get('name', ''), causes)
+
+
+def check_field_manager(manager: str) -> None:
+    """ValidatePatchOptions' ValidateFieldManager (``apiserver/pkg/apis/meta/v1/validation/validation.go``):
+    at most 128 bytes, printable characters only; 422 on the PatchOptions kind."""
+    causes = []
+    if len(manager.encode()) > FIELD_MANAGER_MAX_LENGTH:
+        causes.append({'reason': 'FieldValueTooLong', 'field': 'fieldManager',
+                       'message': 'Too long: may not be more than %d bytes' % FIELD_MANAGER_MAX_LENGTH})
+    for position, char in enumerate(manager):
+        if not char.isprintable():
+            causes.append({'reason': 'FieldValueInvalid', 'field': 'fieldManager', 'message': (
+                'Invalid value: %s: invalid character U+%04X (at position %d)' % (json.dumps(manager), ord(char),
+                                                                                   position))})
+    if causes:
+        listed = ['%s: %s' % (c['field'], c['message']) for c in causes]
+        summary = listed[0] if len(listed) == 1 else '[%s]' % ', '.join(listed)
+        raise ApiError(422, 'Invalid', 'PatchOptions.meta.k8s.io "" is invalid: %s' % summary,
+                       {'group': 'meta.k8s.io', 'kind': 'PatchOptions', 'causes': causes})
 
 
 class ApiServer:
@@ -394,6 +414,7 @@ class ApiServer:
         if request.content_type not in ('application/json-patch+json', 'application/merge-patch+json',
                                         'application/strategic-merge-patch+json'):
             raise unsupported_media_type(request.content_type)
+        check_field_manager(request.query.get('fieldManager', ''))
         body = await self._body(request)
         return _json(self.store.patch(target.res.name, target.namespace, target.name, body, request.content_type,
                                       target.subresource or None))

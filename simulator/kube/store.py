@@ -38,8 +38,9 @@ from simulator.kube import api_types
 from simulator.kube.api_types import Obj, Resource
 from simulator.kube.errors import (ApiError, already_exists, bad_request, conflict, expired, invalid, not_found,
                                    required, unsupported_media_type)
-from simulator.kube.patches import JSON_PATCH, PATCH_TYPES, json_patch, merge_patch
+from simulator.kube.patches import JSON_PATCH, PATCH_TYPES, STRATEGIC_MERGE_PATCH, json_patch, merge_patch
 from simulator.kube.selectors import FieldSelector, LabelSelector
+from simulator.kube.strategic_merge import PatchError, schema_for, strategic_merge
 from simulator.kube.watch import Event, Filter, Watch
 
 log = logging.getLogger(__name__)
@@ -142,9 +143,8 @@ class Store:
               subresource: Optional[str] = None) -> Obj:
         """PATCH by content type; a resourceVersion in the patch is a precondition, as the apiserver has it.
 
-        Strategic merge patch is applied with JSON merge semantics: the fields clients patch here
-        (spec.unschedulable, metadata.labels/annotations, status) are maps and scalars, where both agree;
-        list merge keys and ``$patch`` directives are not emulated.
+        A strategic merge patch that cannot apply is 400 BadRequest (``apiserver/pkg/endpoints/handlers/
+        patch.go:interpretStrategicMergePatchError``).
         """
         res = api_types.resource(resource)
         current = self.get(resource, namespace, name)
@@ -158,7 +158,10 @@ class Store:
             else:
                 if not isinstance(body, dict):
                     raise bad_request('json: cannot unmarshal array into Go value of type map[string]interface {}')
-                patched = merge_patch(current, body)
+                patched = (strategic_merge(current, body, schema_for(resource)) if patch_type == STRATEGIC_MERGE_PATCH
+                           else merge_patch(current, body))
+        except PatchError as err:
+            raise bad_request(str(err)) from err
         except ValueError as err:
             raise ApiError(422, 'Invalid', str(err), {}) from err
         if not isinstance(patched, dict):

@@ -16,7 +16,8 @@ From kubernetes/kubernetes v1.34.0:
 * DaemonSet (``pkg/controller/daemon/daemon_controller.go:podsShouldBeOnNode``, ``updateDaemonSetStatus``,
   ``util/daemonset_util.go:AddOrUpdateDaemonPodTolerations``): one pod per node it fits (the scheduler's
   filters with the DaemonSet tolerations), bound to the node by a metadata.name node affinity; a pod stays
-  while the node's NoExecute taints are tolerated;
+  while the node's NoExecute taints are tolerated; its pods carry the template's revision and roll to a new
+  template one node at a time (simulator.kube.daemon_rollout);
 * Deployment (``pkg/controller/deployment/sync.go:getNewReplicaSet``, ``util/deployment_util.go``): the new
   ReplicaSet ``<name>-<pod-template-hash>`` (the hash: fnv-32a of the template, ``rand.SafeEncodeString``)
   gets spec.replicas, older ones are scaled to 0 at once (talos-sim does not pace a rolling update);
@@ -31,8 +32,8 @@ import copy
 import json
 from typing import Any, Optional
 
+from simulator.kube import daemon_rollout, scheduler
 from simulator.kube import pods as podlib
-from simulator.kube import scheduler
 from simulator.kube.api_types import Obj
 from simulator.kube.errors import ApiError
 from simulator.kube.selectors import match_label_selector
@@ -130,9 +131,10 @@ def _daemon_spec(ds: Obj) -> Obj:
     return spec
 
 
-def _daemon_pod(ds: Obj, spec: Obj, node_name: str) -> Obj:
+def _daemon_pod(ds: Obj, spec: Obj, node_name: str, revision: str) -> Obj:
     template = dict(ds['spec'].get('template') or {}, spec=spec)
     pod = pod_from_template(ds, template, node_name)
+    pod['metadata']['labels'][daemon_rollout.REVISION_LABEL] = revision
     pod['spec']['affinity'] = {'nodeAffinity': {'requiredDuringSchedulingIgnoredDuringExecution': {
         'nodeSelectorTerms': [{'matchFields': [{'key': 'metadata.name', 'operator': 'In', 'values': [node_name]}]}]}}}
     return pod
@@ -146,14 +148,17 @@ def _may_stay(spec: Obj, node: Obj) -> bool:
 
 
 def sync_daemonset(store: Store, ds: Obj, nodes: list[Obj], pods: list[Obj]) -> None:
+    """syncDaemonSet: manage (one pod per node that should run one), then the rolling update, then the status."""
     namespace = ds['metadata']['namespace']
     spec = _daemon_spec(ds)
+    revision = template_hash(ds['spec'].get('template') or {})
     by_node: dict[str, list[Obj]] = {}
     for pod in owned_by(ds, pods):
         if podlib.is_active(pod):
             by_node.setdefault(pod['spec'].get('nodeName', ''), []).append(pod)
-    desired = scheduled = misscheduled = 0
+    desired = misscheduled = 0
     kept: list[Obj] = []
+    should_run_pods: list[list[Obj]] = []
     for node in nodes:
         name = node['metadata']['name']
         present = by_node.pop(name, [])
@@ -161,7 +166,7 @@ def sync_daemonset(store: Store, ds: Obj, nodes: list[Obj], pods: list[Obj]) -> 
         if should_run:
             desired += 1
         if not present and should_run:
-            present = [store.create('pods', _daemon_pod(ds, spec, name))]
+            present = [store.create('pods', _daemon_pod(ds, spec, name, revision))]
         elif present and not (should_run or _may_stay(spec, node)):
             misscheduled += 1
             for pod in present:
@@ -169,18 +174,24 @@ def sync_daemonset(store: Store, ds: Obj, nodes: list[Obj], pods: list[Obj]) -> 
             present = []
         for extra in present[1:]:
             _delete(store, 'pods', namespace, extra['metadata']['name'])
+        if should_run:
+            should_run_pods.append(present[:1])
         if present:
-            scheduled += 1
             kept.append(present[0])
     for orphans in by_node.values():  # pods on nodes that are gone
         for pod in orphans:
             _delete(store, 'pods', namespace, pod['metadata']['name'])
+    for old in daemon_rollout.pods_to_replace(ds, should_run_pods, revision):
+        _delete(store, 'pods', namespace, old['metadata']['name'])
+        kept = [p for p in kept if p['metadata']['uid'] != old['metadata']['uid']]
     ready = sum(1 for p in kept if podlib.is_ready(p))
-    status = {'currentNumberScheduled': scheduled, 'desiredNumberScheduled': desired,
+    updated = sum(1 for p in kept if daemon_rollout.is_updated(p, revision))
+    status = {'currentNumberScheduled': len(kept), 'desiredNumberScheduled': desired,
               'numberMisscheduled': misscheduled, 'numberReady': ready, 'numberAvailable': ready,
-              'numberUnavailable': max(0, desired - ready), 'updatedNumberScheduled': scheduled,
+              'numberUnavailable': max(0, desired - ready), 'updatedNumberScheduled': updated,
               'observedGeneration': ds['metadata'].get('generation', 1)}
-    _set_status(store, 'daemonsets', ds, _drop_zero(status, ('numberAvailable', 'numberUnavailable')))
+    _set_status(store, 'daemonsets', ds, _drop_zero(status, ('numberAvailable', 'numberUnavailable',
+                                                             'updatedNumberScheduled')))
 
 
 # -- Deployments -------------------------------------------------------------------------------------------

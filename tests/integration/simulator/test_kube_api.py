@@ -277,7 +277,9 @@ def test_python_client_status_subresource_leaves_spec_and_main_resource_leaves_s
     core.patch_node_status('talos-worker-1', {'status': {'conditions': [{'type': 'Ready', 'status': 'False'}]},
                                               'spec': {'unschedulable': True}})
     stored = kube.call(kube.store.get, 'nodes', None, 'talos-worker-1')
-    assert stored['spec'] == {} and stored['status']['conditions'] == [{'type': 'Ready', 'status': 'False'}]
+    # a strategic merge patch: conditions merge by type, the reason the patch leaves out stays
+    assert stored['spec'] == {} and stored['status']['conditions'] == [
+        {'type': 'Ready', 'status': 'False', 'reason': 'KubeletReady'}]
     core.patch_node('talos-worker-1', {'spec': {'unschedulable': True}, 'status': {'conditions': []}})
     stored = kube.call(kube.store.get, 'nodes', None, 'talos-worker-1')
     assert stored['spec'] == {'unschedulable': True} and stored['status']['conditions'] != []
