@@ -36,7 +36,9 @@ class _Store:
 
 
 def _fingerprint(item: resources.Resource) -> Any:
-    return (item.proto_spec, repr(item.spec), item.owner, repr(item.labels), repr(item.annotations))
+    # the version a renderer gives counts too: a resource versioned at its source (simulator.controlplane_config,
+    # shared with the mirror pods) moves on when its source says so, even if this store missed the change
+    return (item.proto_spec, repr(item.spec), item.owner, repr(item.labels), repr(item.annotations), item.version)
 
 
 async def current(machine: 'Machine', resource_type: str) -> list[resources.Resource]:
@@ -61,7 +63,7 @@ async def current(machine: 'Machine', resource_type: str) -> list[resources.Reso
         if previous is None:
             version, updated = item.version, item.created
         elif previous[0] != fingerprint:
-            version, updated = previous[1] + 1, now
+            version, updated = max(previous[1] + 1, item.version), now
         else:
             version, updated = previous[1], previous[2]
         seen[key] = (fingerprint, version, updated)

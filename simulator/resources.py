@@ -8,7 +8,7 @@ import ipaddress
 import weakref
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Optional, Sequence
 
-from simulator import goyaml, image_resources, protoenc
+from simulator import controlplane_config, goyaml, image_resources, protoenc
 from ansible_collections.talos.linux.plugins.module_utils._api.resource.definitions.v1alpha1 import v1alpha1_pb2
 
 from simulator.api import cluster_pb2, common_pb2, config_pb2, meta_pb2, network_pb2, resource_pb2, runtime_pb2
@@ -141,6 +141,13 @@ TYPES = (
     ResourceType(nodename.NODENAME_TYPE, 'Nodename', 'k8s', (), (('Nodename', '{.nodename}'),)),
     # pkg/machinery/resources/k8s/kubelet_spec.go @ v1.14.0-rc.1: no print columns, sensitive
     ResourceType(KUBELET_SPEC_TYPE, 'KubeletSpec', 'k8s', sensitive=True),
+    # pkg/machinery/resources/k8s/apiserver_config.go (sensitive), controllermanager_config.go,
+    # scheduler_config.go @ v1.14.0-rc.1: no aliases, no print columns
+    ResourceType(controlplane_config.APISERVER_TYPE, 'APIServerConfig', controlplane_config.NAMESPACE,
+                 sensitive=True),
+    ResourceType(controlplane_config.CONTROLLER_MANAGER_TYPE, 'ControllerManagerConfig',
+                 controlplane_config.NAMESPACE),
+    ResourceType(controlplane_config.SCHEDULER_TYPE, 'SchedulerConfig', controlplane_config.NAMESPACE),
     # pkg/machinery/resources/runtime/image_factory_schematic.go (new in 1.14), security_status.go @ v1.14.0-rc.1
     ResourceType(image_resources.IMAGE_FACTORY_SCHEMATIC_TYPE, 'ImageFactorySchematic', 'runtime', (),
                  (('Schematic ID', '{.schematicId}'), ('Flavor', '{.flavor}'), ('API URL', '{.apiUrl}')),
@@ -297,6 +304,13 @@ def _kubelet_spec(machine: 'Machine', created: float) -> list[Resource]:
                      'k8s.KubeletSpecController', created=created)]
 
 
+def _controlplane_configs(machine: 'Machine', created: float) -> list[Resource]:
+    """The control-plane components' configs with their versions (simulator.controlplane_config)."""
+    return [Resource(controlplane_config.NAMESPACE, item.type, item.id, item.spec, item.proto, item.owner,
+                     version=item.version, created=created)
+            for item in controlplane_config.resources(machine)]
+
+
 def _machine_status(machine: 'Machine', created: float) -> list[Resource]:
     lifecycle = lifecycle_of(machine)
     ready, unmet = readiness(machine, lifecycle.stage)
@@ -371,6 +385,7 @@ _RENDERERS: tuple[tuple[frozenset[str], Callable[['Machine', float], list[Resour
     (frozenset((MEMBER_TYPE,)), _configured(_members)),
     (frozenset((nodename.NODENAME_TYPE,)), _configured(_nodename)),
     (frozenset((KUBELET_SPEC_TYPE,)), _configured(_kubelet_spec)),
+    (frozenset(controlplane_config.TYPES.values()), _controlplane_configs),
     (frozenset(('MachineConfigs.config.talos.dev',)), _machine_configs),
 )
 

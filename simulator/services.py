@@ -24,6 +24,12 @@ boot sequence's ``startAllServices`` after the machine is up
 (internal/app/machined/pkg/runtime/v1alpha1/v1alpha1_sequencer_tasks.go:StartAllServices @ v1.13.9).
 Bootstrap is refused meanwhile (simulator.readiness). etcd's health is probed periodically while the
 machine runs, as machined's service health checker does, so that readiness reads a current value.
+
+A change of the KubeletSpec (here: the config's kubelet image, simulator.resources) restarts the kubelet, as
+``internal/app/machined/pkg/controllers/k8s/kubelet_service.go:KubeletServiceController.Run @ v1.14.0-rc.1``
+does on every change of its inputs: the service is stopped (Finished) and started again; talos-sim keeps it
+stopped for KUBELET_RESTART seconds (writing its PKI, kubeconfig and certificates) so that a reader sees it
+down: no Services resource, and the Node not posting meanwhile.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from simulator.api import machine_pb2
 from simulator.etcd_gateway import EtcdError
+from simulator.kube.settings import kube_config_of
 from simulator.lifecycle import lifecycle_of
 
 if TYPE_CHECKING:
@@ -48,6 +55,7 @@ CRI = 'cri'
 HEALTH_TIMEOUT = 1.0
 ETCD_HEALTH_TTL = 1.0  # seconds a probed etcd health is reused
 CRI_DELAY = 1.0  # seconds after a configured boot until CRI is up (``up --bootstrap-delay``)
+KUBELET_RESTART = 0.5  # seconds a kubelet restarted for a new KubeletSpec stays stopped
 _NEEDS_CRI = (CRI, KUBELET)  # services that wait for the container runtime
 
 # Services by machine kind (Talos 1.12-1.14 on metal); maintenance runs no Kubernetes or etcd.
@@ -136,6 +144,8 @@ class ServiceTable:
         self.extensions: list[str] = []  # extension service IDs, installed in the image: kept across boots
         self._etcd_health: tuple[float, Health] = (0.0, Health())
         self.cri_due = 0.0  # when the waiting CRI-dependent services of this boot start
+        self.kubelet_image = ''  # the KubeletSpec image the kubelet of this boot was last (re)started for
+        self._kubelet_due = 0.0  # when a kubelet stopped for a new KubeletSpec starts again (0: none pending)
         self._waiting: list[str] = []
         self._prober: Optional[asyncio.Future] = None
 
@@ -154,6 +164,8 @@ class ServiceTable:
         self.services = {}
         self._waiting = []
         self.cri_due = machine.booted_at + (CRI_DELAY if machine.configured else 0.0)
+        self.kubelet_image = kube_config_of(machine).images['kubelet'] if machine.configured else ''
+        self._kubelet_due = 0.0
         for service_id in list(ids) + self.extensions:
             if service_id == ETCD:
                 continue
@@ -168,7 +180,9 @@ class ServiceTable:
         self._start_prober()
 
     def _catch_up(self) -> None:
-        """Start the services that waited for CRI once its time has come (looked at whenever the table is read)."""
+        """Start the services that waited for CRI once their time has come, follow the KubeletSpec (looked at
+        whenever the table is read)."""
+        self._follow_kubelet_spec()
         if not self._waiting or time.time() < self.cri_due:
             return
         waiting, self._waiting = self._waiting, []
@@ -177,6 +191,27 @@ class ServiceTable:
             if service is not None and service.state == 'Preparing':
                 service.start(self.cri_due)
                 self._publish(service_id)
+
+    def _follow_kubelet_spec(self) -> None:
+        """KubeletServiceController: a new spec stops the kubelet (when it runs) and starts it again."""
+        service = self.services.get(KUBELET)
+        if service is None or not self.machine.configured:
+            return
+        now = time.time()
+        if self._kubelet_due and now >= self._kubelet_due:
+            when, self._kubelet_due = self._kubelet_due, 0.0
+            service.start(when)
+            self._publish(KUBELET)
+        image = kube_config_of(self.machine).images['kubelet']
+        if image == self.kubelet_image:
+            return
+        self.kubelet_image = image
+        if KUBELET in self._waiting:
+            return  # not started yet in this boot: it starts with the new spec
+        if service.running:
+            service.stop()
+            self._publish(KUBELET)
+        self._kubelet_due = now + KUBELET_RESTART
 
     @property
     def var_ready(self) -> bool:

@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Optional
 
+from simulator import controlplane_config
 from simulator.kube import addons, node_drain, registry, scheduler, workloads
 from simulator.kube import nodes as nodelib
 from simulator.kube import pods as podlib
@@ -267,15 +268,21 @@ class KubeCluster:
         return next(str(net) for net in POD_NETWORK.subnets(new_prefix=24) if str(net) not in taken)
 
     def _sync_mirror_pods(self, views: list[MachineView], nodes: list[Obj], pods: list[Obj], now: str) -> None:
-        """A control plane's kubelet (re)creates the mirror pods of its static pods when missing or outdated."""
+        """A control plane's kubelet (re)creates the mirror pods of its static pods when missing or outdated; an
+        outdated one (a new config version) is replaced by a pod whose containers start anew."""
         by_name = {n['metadata']['name']: n for n in nodes}
         mirrors = {(p['metadata']['name']): p for p in pods if is_mirror(p)}
         for view in views:
             node = by_name.get(view.nodename)
             if node is None or not view.config.controlplane or view.kubelet == nodelib.SILENT:
                 continue
+            configs = controlplane_config.current(view.machine)
             for component in COMPONENTS:
-                wanted = mirror_pod(component, node, view.config, view.machine.address, now)
+                config = configs.get(component)
+                if config is None or not config.spec.get('enabled', True):
+                    continue  # control_plane_static_pod.go: no config, or disabled: no pod
+                wanted = mirror_pod(component, node, view.config, view.machine.address, now, str(config.version),
+                                    controlplane_config.SECRETS_VERSION)
                 name = wanted['metadata']['name']
                 present = mirrors.get(name)
                 if present is not None and present['metadata']['annotations'].get(MIRROR) == \
@@ -283,7 +290,9 @@ class KubeCluster:
                     continue
                 if present is not None:
                     self.store.delete('pods', 'kube-system', name)
-                self.store.create('pods', wanted)
+                created = self.store.create('pods', wanted)
+                if present is not None:
+                    self.kubelets.restarting(created['metadata']['uid'])
 
     def _schedule(self, nodes: list[Obj], active: list[Obj], now: str) -> None:
         load: dict[str, int] = {}

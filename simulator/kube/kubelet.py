@@ -5,7 +5,9 @@ reboot; and the node lifecycle controller's MarkPodsNotReady while the kubelet i
 
 A pod bound to a Ready node is first ContainerCreating (simulator.kube.pods.creating) and runs
 ``start_delay`` seconds later (``ctl kube-start-delay``); a mirror pod's containers already run (the kubelet
-started the static pod before it could create the mirror). A node's pods that ran in an earlier boot restart
+started the static pod before it could create the mirror), but a mirror pod that replaces an outdated one
+(its static pod changed) is created while the new containers are being started: ContainerCreating, not
+Ready, then Running after ``start_delay``. A node's pods that ran in an earlier boot restart
 when the node is Ready again. Pod IPs: the node's address for hostNetwork pods, else the lowest free
 address of the node's podCIDR from .2 up (flannel's host-local IPAM, its bridge holds .1).
 """
@@ -31,6 +33,7 @@ class Kubelets:
         self.start_delay = start_delay
         self._due: dict[str, float] = {}  # pod uid -> when (monotonic) its containers run
         self._boots: dict[str, str] = {}  # node name -> the boot its pods last ran in
+        self._restarting: set[str] = set()  # uids of mirror pods whose static pod's containers start anew
 
     def next_due(self) -> Optional[float]:
         return min(self._due.values(), default=None)
@@ -39,6 +42,11 @@ class Kubelets:
         """Drop the timers of pods that are gone."""
         for uid in set(self._due) - live_uids:
             del self._due[uid]
+        self._restarting &= live_uids
+
+    def restarting(self, uid: str) -> None:
+        """The mirror pod ``uid`` stands for a changed static pod: its containers are not running yet."""
+        self._restarting.add(uid)
 
     def sync(self, node: Obj, kubelet: str, boot_id: str, pods: list[Obj], now: str) -> None:
         """One node's pods (``pods``: the active ones bound to it) for the kubelet state ``kubelet``."""
@@ -60,8 +68,9 @@ class Kubelets:
             taken.add(pod_ip)
             if status.get('phase') == 'Running':
                 self._post(podlib.running(pod, address, pod_ip, now, restarted))
-            elif is_mirror(pod) or self._due.get(uid, clock + 1) <= clock:
+            elif (is_mirror(pod) and uid not in self._restarting) or self._due.get(uid, clock + 1) <= clock:
                 self._due.pop(uid, None)
+                self._restarting.discard(uid)
                 self._post(podlib.running(pod, address, pod_ip, now))
             elif not status.get('containerStatuses'):
                 self._due[uid] = clock + self.start_delay

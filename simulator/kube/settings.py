@@ -70,7 +70,7 @@ class MachineKubeConfig:
         return image_tag(self.images['kubelet']) or KUBERNETES_VERSION
 
 
-def _dig(doc: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
+def dig(doc: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
     for key in path:
         doc = doc.get(key) or {}
     return doc
@@ -83,15 +83,22 @@ def _parse_taint(key: str, text: str) -> tuple[str, str, str]:
 
 
 @functools.lru_cache(maxsize=32)
-def machine_kube_config(config_yaml: str) -> MachineKubeConfig:
-    """The Kubernetes part of a machine config (cached: configs are read on every reconcile)."""
+def config_documents(config_yaml: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """(the v1alpha1 document or {}, the other documents by kind) of a machine config (cached; not to be
+    changed by callers)."""
     docs = [doc for doc in yaml.load_all(config_yaml, Loader=_SAFE_LOADER) if isinstance(doc, dict)]
     legacy = next((doc for doc in docs if 'kind' not in doc and doc.get('version') == 'v1alpha1'), {})
-    kinds = {doc['kind']: doc for doc in docs if 'kind' in doc}
+    return legacy, {doc['kind']: doc for doc in docs if 'kind' in doc}
+
+
+@functools.lru_cache(maxsize=32)
+def machine_kube_config(config_yaml: str) -> MachineKubeConfig:
+    """The Kubernetes part of a machine config (cached: configs are read on every reconcile)."""
+    legacy, kinds = config_documents(config_yaml)
     controlplane = (legacy.get('machine') or {}).get('type') in ('controlplane', 'init')
     images = {}
     for component, (repository, kind, path) in IMAGES.items():
-        images[component] = ((kinds.get(kind) or {}).get('image') or _dig(legacy, path).get('image')
+        images[component] = ((kinds.get(kind) or {}).get('image') or dig(legacy, path).get('image')
                              or '%s:%s' % (repository, KUBERNETES_VERSION))
     node = kinds.get('KubeNodeConfig')
     if node is not None:
