@@ -1,0 +1,224 @@
+# Copyright: (c) 2026, talos.linux contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""talos.linux.kubernetes_upgrade through the real ansible-playbook against a talos-sim cluster of 3 control planes
+and 2 workers on Talos v1.14 running Kubernetes 1.33.1 (talos-sim's default), upgraded to 1.34.2.
+
+What the module did is looked at independently of it: kubectl for the pods and Nodes, the collection's client
+for the running machine configs (before and after differ only in the image fields).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import time
+
+import pytest
+import yaml
+
+from ansible_collections.talos.linux.plugins.module_utils.client.client import TalosClient
+from ansible_collections.talos.linux.plugins.module_utils.client.connection import settings_from_options
+from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
+from ansible_collections.talos.linux.tests.integration.conftest import ansible_playbook, assert_ok, sim, start_fleet
+
+pytest.importorskip('kubernetes')
+KUBECTL = shutil.which('kubectl')
+TARGET = '1.34.2'
+STATIC_PODS = ('kube-apiserver', 'kube-controller-manager', 'kube-scheduler')
+# Where a machine config holds an image: v1alpha1 paths, and the documents of contract 1.14 (KubeletConfig ...).
+IMAGE_PATHS = (('cluster', 'apiServer'), ('cluster', 'controllerManager'), ('cluster', 'scheduler'),
+               ('cluster', 'proxy'), ('machine', 'kubelet'))
+IMAGE_KINDS = ('KubeAPIServerConfig', 'KubeControllerManagerConfig', 'KubeSchedulerConfig', 'KubeProxyConfig',
+               'KubeletConfig')
+
+PLAYBOOK = '''
+- name: kubernetes_upgrade
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - name: Upgrade Kubernetes
+      talos.linux.kubernetes_upgrade:
+        talosconfig: "{{ talosconfig }}"
+        to_version: "{{ to_version }}"
+        nodes: "{{ nodes | default(omit) }}"
+        pre_pull_images: "{{ pre_pull_images | default(omit) }}"
+        drain: "{{ drain | default(omit) }}"
+        wait_timeout: 60
+      register: upgraded
+      ignore_errors: true
+
+    - name: Keep the result
+      ansible.builtin.copy:
+        content: "{{ upgraded | to_json }}"
+        dest: "{{ out }}"
+        mode: "0600"
+      check_mode: false
+'''
+
+
+@pytest.fixture(scope='module')
+def cluster(tmp_path_factory):
+    state = str(tmp_path_factory.mktemp('k8s-upgrade-fleet'))
+    work = tmp_path_factory.mktemp('k8s-upgrade-files')
+    fleet = start_fleet(state, '--controlplanes', '3', '--workers', '2', '--bootstrap', '--talos-version', 'v1.14.0',
+                        '--reboot-delay', '0.3')
+    fleet.ctl('kube-start-delay', '0.1')
+    playbook = str(work / 'kubernetes_upgrade.yml')
+    with open(playbook, 'w', encoding='utf-8') as f:
+        f.write(PLAYBOOK)
+    kubeconfig = str(work / 'kubeconfig')
+    assert_ok(ansible_playbook('kubeconfig_fetch.yml', {'talosconfig': fleet.talosconfig, 'dest': kubeconfig}))
+    try:
+        yield fleet, playbook, kubeconfig, str(work)
+    finally:
+        sim('down', '--state-dir', state)
+
+
+def upgrade(cluster, to_version: str, check: bool = False, **options) -> dict:
+    fleet, playbook, _kubeconfig, work = cluster
+    out = os.path.join(work, 'result.json')
+    run = ansible_playbook(playbook, dict(options, talosconfig=fleet.talosconfig, to_version=to_version, out=out),
+                           check=check)
+    assert_ok(run)  # the module's failure is ignored by the play and read from the result
+    with open(out, encoding='utf-8') as f:
+        return json.load(f)
+
+
+def kubectl(kubeconfig: str, *args: str) -> dict:
+    proc = subprocess.run([KUBECTL, '--kubeconfig', kubeconfig, *args, '-o', 'json'], capture_output=True,
+                          text=True, timeout=60, check=True)
+    return json.loads(proc.stdout)
+
+
+def running_configs(fleet) -> dict[str, str]:
+    async def read() -> dict[str, str]:
+        async with TalosClient(settings_from_options({'talosconfig': fleet.talosconfig})) as client:
+            addresses = fleet.addresses()
+            texts = await asyncio.gather(*(client.machine_config('v1alpha1', node) for node in addresses))
+            return dict(zip(addresses, texts))
+    return asyncio.run(read())
+
+
+def wait_kubelet_healthy(fleet, node: str, timeout: float = 30.0) -> None:
+    async def wait() -> None:
+        async with TalosClient(settings_from_options({'talosconfig': fleet.talosconfig})) as client:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    spec = (await client.get_resource('runtime', 'Services.v1alpha1.talos.dev', 'kubelet',
+                                                      node=node))['spec']
+                    if spec['running'] and spec['healthy']:
+                        return
+                except TalosError as exc:
+                    assert exc.code == 'NOT_FOUND', exc
+                assert time.monotonic() < deadline, 'the kubelet of %s did not come back' % node
+                await asyncio.sleep(0.2)
+    asyncio.run(wait())
+
+
+def without_images(text: str) -> list:
+    """The config's documents with every image field (and mappings left empty by its removal) taken out."""
+    def prune(value):
+        if isinstance(value, dict):
+            pruned = {key: prune(item) for key, item in value.items()}
+            return {key: item for key, item in pruned.items() if item != {}}
+        return value
+
+    documents = [doc for doc in yaml.safe_load_all(text) if doc]
+    for doc in documents:
+        if doc.get('kind') in IMAGE_KINDS:
+            doc.pop('image', None)
+        for path in IMAGE_PATHS:
+            holder = doc
+            for key in path:
+                holder = holder.get(key) if isinstance(holder, dict) else None
+            if isinstance(holder, dict):
+                holder.pop('image', None)
+    return [prune(doc) for doc in documents]
+
+
+def name_of(fleet, machine_type: str, index: int) -> str:
+    return [m['hostname'] for m in fleet.machines if m['type'] == machine_type][index]
+
+
+def test_two_minors_up_is_refused_before_anything_changes(cluster):
+    fleet = cluster[0]
+    before = running_configs(fleet)
+    result = upgrade(cluster, '1.35.0')
+    assert result['failed'], result
+    assert '1.33' in result['msg'] and '1.34' in result['msg'], result['msg']
+    assert running_configs(fleet) == before
+
+
+def test_unknown_node_is_refused_naming_it(cluster):
+    result = upgrade(cluster, TARGET, nodes=['no-such-node'])
+    assert result['failed'] and 'option nodes: no-such-node is not a node of the cluster' in result['msg'], result
+
+
+def test_upgrade_check_mode_plan_nodes_limit_and_idempotence(cluster):
+    fleet, _playbook, kubeconfig, _work = cluster
+    before = running_configs(fleet)
+    worker = name_of(fleet, 'worker', 0)
+    worker_address = fleet.addresses('worker')[0]
+
+    planned = upgrade(cluster, TARGET, check=True, nodes=[worker])
+    assert planned['changed'] and not planned.get('failed'), planned
+    assert planned['from_version'] == '1.33.1' and planned['to_version'] == TARGET
+    assert running_configs(fleet) == before  # check mode changed nothing
+    kubelets = [step['node'] for step in planned['plan'] if step['component'] == 'kubelet']
+    assert kubelets == [worker_address]
+    assert [step['component'] for step in planned['plan']][:9] == (
+        ['kube-apiserver'] * 3 + ['kube-controller-manager'] * 3 + ['kube-scheduler'] * 3)
+
+    # talos-sim's ImageService.Pull resolves installer images only (simulator/installer.py:resolve).
+    done = upgrade(cluster, TARGET, nodes=[worker], pre_pull_images=False)
+    assert not done.get('failed'), done['msg']
+    assert done['plan'] == planned['plan'] and done['done'] == planned['plan'] and done['remaining'] == []
+
+    nodes = {n['metadata']['name']: n['status']['nodeInfo']['kubeletVersion']
+             for n in kubectl(kubeconfig, 'get', 'nodes')['items']}
+    assert nodes.pop(worker) == 'v' + TARGET
+    assert set(nodes.values()) == {'v1.33.1'}  # the kubelets not listed in nodes are left alone
+
+    # A kubelet that is down stops the run at its step, which names it; a second run resumes from there.
+    last_worker = name_of(fleet, 'worker', 1)
+    fleet.ctl('stop-service', last_worker, 'kubelet')
+    stopped = upgrade(cluster, TARGET, pre_pull_images=False, drain=True)
+    assert stopped['failed'] and stopped['changed'], stopped
+    assert 'kubelet on node %s' % fleet.addresses('worker')[1] in stopped['msg'], stopped['msg']
+    assert 'not upgrading an unhealthy kubelet' in stopped['msg'], stopped['msg']
+    assert {step['component'] for step in stopped['plan']} == {'kubelet'} and len(stopped['plan']) == 4
+    assert stopped['done'] == stopped['plan'][:3] and stopped['remaining'] == stopped['plan'][3:]
+    fleet.ctl('start-service', last_worker, 'kubelet')
+    wait_kubelet_healthy(fleet, fleet.addresses('worker')[1])
+    rest = upgrade(cluster, TARGET, pre_pull_images=False, drain=True)
+    assert not rest.get('failed'), rest['msg']
+    assert rest['plan'] == rest['done'] == stopped['remaining']
+
+    pods = kubectl(kubeconfig, 'get', 'pods', '-n', 'kube-system')['items']
+    by_app: dict[str, list[str]] = {}
+    for pod in pods:
+        app = pod['metadata'].get('labels', {}).get('k8s-app')
+        if app in STATIC_PODS + ('kube-proxy',):
+            by_app.setdefault(app, []).extend(c['image'] for c in pod['spec']['containers'] if c['name'] == app)
+    assert {app: len(images) for app, images in by_app.items()} == {
+        'kube-apiserver': 3, 'kube-controller-manager': 3, 'kube-scheduler': 3, 'kube-proxy': 5}, by_app
+    assert all(image.endswith(':v' + TARGET) for images in by_app.values() for image in images), by_app
+    nodes = kubectl(kubeconfig, 'get', 'nodes')['items']
+    assert {n['status']['nodeInfo']['kubeletVersion'] for n in nodes} == {'v' + TARGET}
+    assert all(any(c['type'] == 'Ready' and c['status'] == 'True' for c in n['status']['conditions'])
+               for n in nodes)
+    assert not [n['metadata']['name'] for n in nodes if n['spec'].get('unschedulable')]  # drained, then uncordoned
+
+    after = running_configs(fleet)
+    assert after != before
+    assert {node: without_images(text) for node, text in after.items()} == {
+        node: without_images(text) for node, text in before.items()}
+
+    again = upgrade(cluster, TARGET)
+    assert not again['changed'] and again['plan'] == [] and again['from_version'] == TARGET, again
+    assert running_configs(fleet) == after
