@@ -13,7 +13,7 @@ from grpclib.exceptions import GRPCError
 
 from ansible_collections.talos.linux.plugins.module_utils._api.machine import image_pb2, lifecycle_pb2
 
-from simulator import events, installer
+from simulator import containerd_instances, events, installer, kube_image_store, kube_images
 from simulator.api import ImageService, LifecycleService, MachineService, machine_pb2
 from simulator.calls import Call, server_stream, unary
 from simulator.lifecycle import (STEP, SYSTEM_DISK, SYSTEM_VOLUMES, UPGRADE_CHECKS, USER_DISKS, lifecycle_of,
@@ -115,12 +115,35 @@ def _not_found(reference: str, exc: Exception) -> GRPCError:
 
 @unary(MachineService.ImagePull)
 async def image_pull(call: Call) -> Any:
-    """Legacy ImagePull (deprecated in 1.13)."""
+    """Legacy ImagePull (deprecated in 1.13): a Kubernetes image into the namespace asked for, else an installer."""
+    reference = call.request.reference
     try:
-        await lifecycle_of(call.machine).pull(call.request.reference)
+        if kube_images.repository_of(reference):
+            instance = containerd_instances.of_legacy(call.request.namespace)
+            await kube_image_store.pull(call.machine, instance, reference, lifecycle_of(call.machine).pull_delay)
+        else:
+            await lifecycle_of(call.machine).pull(reference)
     except installer.ImageNotFound as exc:
-        raise _not_found(call.request.reference, exc) from None
+        raise _not_found(reference, exc) from None
     return machine_pb2.ImagePullResponse(messages=[machine_pb2.ImagePull()])
+
+
+async def _pulled(call: Call, reference: str) -> tuple[str, list[tuple[str, int]], bool]:
+    """Pull into the machine's containerd: (pinned name, layers, already present). A Kubernetes image goes into
+    the instance the request names, checked as Talos checks it; an installer keeps talos-sim's one store, which
+    also serves requests that name no instance (Talos refuses those: NS_UNKNOWN)."""
+    try:
+        if kube_images.repository_of(reference):
+            instance = containerd_instances.of_image_service(call.request.containerd)
+            delay = lifecycle_of(call.machine).pull_delay
+            kube, present = await kube_image_store.pull(call.machine, instance, reference, delay)
+            return kube.pinned, kube.layers(), present
+        if call.request.HasField('containerd'):
+            containerd_instances.of_image_service(call.request.containerd)
+        image, present = await lifecycle_of(call.machine).pull(reference)
+    except installer.ImageNotFound as exc:
+        raise _not_found(reference, exc) from None
+    return image.pinned, installer.layers(image), present
 
 
 @server_stream(ImageService.Pull)
@@ -128,20 +151,17 @@ async def pull(call: Call) -> AsyncIterator[Any]:
     reference = call.request.image_ref
     if not reference.strip():
         raise GRPCError(Status.UNKNOWN, 'failed to parse image reference "": invalid reference format')
-    try:
-        image, present = await lifecycle_of(call.machine).pull(reference)
-    except installer.ImageNotFound as exc:
-        raise _not_found(reference, exc) from None
+    pinned, layers, present = await _pulled(call, reference)
     statuses = [_PULL_STATUS.ALREADY_EXISTS] if present else [
         _PULL_STATUS.DOWNLOADING, _PULL_STATUS.DOWNLOAD_COMPLETE, _PULL_STATUS.EXTRACTING,
         _PULL_STATUS.EXTRACT_COMPLETE]
-    for layer, size in installer.layers(image):
+    for layer, size in layers:
         for status in statuses:
             done = status != _PULL_STATUS.DOWNLOADING
             progress = _PULL_STATUS(status=status, offset=size if done else 0, total=size)
             yield image_pb2.ImageServicePullResponse(
                 pull_progress=image_pb2.ImageServicePullProgress(layer_id=layer, progress=progress))
-    yield image_pb2.ImageServicePullResponse(name=image.pinned)
+    yield image_pb2.ImageServicePullResponse(name=pinned)
 
 
 @server_stream(LifecycleService.Upgrade)
