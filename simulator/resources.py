@@ -8,7 +8,7 @@ import ipaddress
 import weakref
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Optional, Sequence
 
-from simulator import controlplane_config, goyaml, image_resources, protoenc
+from simulator import controlplane_config, goyaml, image_resources, manifests, protoenc
 from ansible_collections.talos.linux.plugins.module_utils._api.resource.definitions.v1alpha1 import v1alpha1_pb2
 
 from simulator.api import cluster_pb2, common_pb2, config_pb2, meta_pb2, network_pb2, resource_pb2, runtime_pb2
@@ -148,6 +148,9 @@ TYPES = (
     ResourceType(controlplane_config.CONTROLLER_MANAGER_TYPE, 'ControllerManagerConfig',
                  controlplane_config.NAMESPACE),
     ResourceType(controlplane_config.SCHEDULER_TYPE, 'SchedulerConfig', controlplane_config.NAMESPACE),
+    # pkg/machinery/resources/k8s/manifest.go, manifest_status.go @ v1.14.0-rc.1: no aliases, no print columns
+    ResourceType(manifests.MANIFEST_TYPE, 'Manifest', manifests.NAMESPACE),
+    ResourceType(manifests.MANIFEST_STATUS_TYPE, 'ManifestStatus', manifests.NAMESPACE),
     # pkg/machinery/resources/runtime/image_factory_schematic.go (new in 1.14), security_status.go @ v1.14.0-rc.1
     ResourceType(image_resources.IMAGE_FACTORY_SCHEMATIC_TYPE, 'ImageFactorySchematic', 'runtime', (),
                  (('Schematic ID', '{.schematicId}'), ('Flavor', '{.flavor}'), ('API URL', '{.apiUrl}')),
@@ -311,6 +314,13 @@ def _controlplane_configs(machine: 'Machine', created: float) -> list[Resource]:
             for item in controlplane_config.resources(machine)]
 
 
+def _manifests(machine: 'Machine', created: float) -> list[Resource]:
+    """The bootstrap manifests and their status (simulator.manifests)."""
+    return [Resource(manifests.NAMESPACE, item.type, item.id, item.spec, item.proto, item.owner,
+                     version=item.version, created=created)
+            for item in manifests.resources(machine)]
+
+
 def _machine_status(machine: 'Machine', created: float) -> list[Resource]:
     lifecycle = lifecycle_of(machine)
     ready, unmet = readiness(machine, lifecycle.stage)
@@ -386,6 +396,7 @@ _RENDERERS: tuple[tuple[frozenset[str], Callable[['Machine', float], list[Resour
     (frozenset((nodename.NODENAME_TYPE,)), _configured(_nodename)),
     (frozenset((KUBELET_SPEC_TYPE,)), _configured(_kubelet_spec)),
     (frozenset(controlplane_config.TYPES.values()), _controlplane_configs),
+    (frozenset((manifests.MANIFEST_TYPE, manifests.MANIFEST_STATUS_TYPE)), _manifests),
     (frozenset(('MachineConfigs.config.talos.dev',)), _machine_configs),
 )
 

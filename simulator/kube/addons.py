@@ -1,27 +1,33 @@
 # Copyright: (c) 2026, talos.linux contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What Talos deploys into a new cluster: the namespaces, kube-proxy, the default CNI (flannel) and CoreDNS.
+"""What Talos deploys into a new cluster: kube-proxy, the default CNI (flannel) and CoreDNS, grouped as the
+``Manifests.kubernetes.talos.dev`` resources that carry them (simulator.manifests) and that talos-sim's cluster
+applies once the API is up (simulator.kube.cluster).
 
-Talos renders these bootstrap manifests on a control plane and applies the missing ones once the API is up
-(``internal/app/machined/pkg/controllers/k8s/manifest.go``, ``manifest_apply.go`` and the templates of
-``controllers/k8s/internal/k8stemplates/{kube-proxy,flannel,coredns}.go`` and their testdata @ v1.13.9). Only
-the fields a client sees in ``kubectl get``/``describe`` and that the controllers read are kept: names, labels,
-selectors, tolerations, node selector, priority class, host networking, container names and images.
+Talos renders these bootstrap manifests on a control plane (``internal/app/machined/pkg/controllers/k8s/
+manifest.go:ManifestController.render`` @ v1.14.0-rc.1, from the BootstrapManifestsConfig of
+``control_plane.go:NewControlPlaneBootstrapManifestsController``) with the templates of ``controllers/k8s/
+internal/k8stemplates/{kube-proxy,flannel,coredns}.go`` and their testdata @ v1.13.9. Only the fields a client
+sees in ``kubectl get``/``describe`` and that the controllers read are kept: names, labels, selectors,
+tolerations, node selector, priority class, host networking, container names and images.
+
+Left out, as talos-sim's Kubernetes API does not serve their kinds: the ServiceAccounts, ClusterRoles,
+ClusterRoleBindings, ConfigMaps, Secret and Service of the manifests, hence the manifests that hold nothing else
+(``00-kubelet-bootstrapping-token``, ``01-csr-*``, ``11-kube-config-in-cluster``, ``11-talos-node-rbac-template``,
+``11-core-dns-svc``, ``13-talos-service-account-crd``). Which manifests exist follows the v1alpha1 config
+(``cluster.coreDNS.disabled``, ``cluster.network.cni.name``, ``cluster.proxy.disabled``) and, for kube-proxy, the
+KubeProxyConfig document's ``enabled`` (1.14); the CoreDNS and flannel documents of 1.14 are not read.
 """
 
 from __future__ import annotations
 
 from simulator.kube.api_types import Obj
-from simulator.kube.settings import COREDNS_IMAGE, FLANNEL_IMAGE
+from simulator.kube.settings import COREDNS_IMAGE, FLANNEL_IMAGE, config_documents, machine_kube_config
 
-NAMESPACES = ('default', 'kube-node-lease', 'kube-public', 'kube-system')
+KUBE_PROXY = '10-kube-proxy'
+FLANNEL = '05-flannel'
+COREDNS = '11-core-dns'
 TOLERATE_ALL = [{'effect': 'NoSchedule', 'operator': 'Exists'}, {'effect': 'NoExecute', 'operator': 'Exists'}]
-
-
-def namespace(name: str) -> Obj:
-    return {'apiVersion': 'v1', 'kind': 'Namespace',
-            'metadata': {'name': name, 'labels': {'kubernetes.io/metadata.name': name}},
-            'spec': {'finalizers': ['kubernetes']}, 'status': {'phase': 'Active'}}
 
 
 def _daemonset(name: str, labels: dict[str, str], containers: list[Obj], priority: str, account: str) -> Obj:
@@ -81,7 +87,16 @@ def coredns() -> Obj:
     }
 
 
-def manifests(kube_proxy_image: str) -> list[tuple[str, Obj]]:
-    """(resource, object) in the order Talos applies them (namespaces first)."""
-    return ([('namespaces', namespace(name)) for name in NAMESPACES]
-            + [('daemonsets', kube_proxy(kube_proxy_image)), ('daemonsets', flannel()), ('deployments', coredns())])
+def manifests(config_yaml: str) -> list[tuple[str, list[Obj]]]:
+    """(manifest id, its objects) for a control plane's config, in the order manifest.go renders them."""
+    legacy, kinds = config_documents(config_yaml)
+    cluster = legacy.get('cluster') or {}
+    out = []
+    if not (cluster.get('coreDNS') or {}).get('disabled'):
+        out.append((COREDNS, [coredns()]))
+    if ((cluster.get('network') or {}).get('cni') or {}).get('name', 'flannel') == 'flannel':
+        out.append((FLANNEL, [flannel()]))
+    proxy = kinds.get('KubeProxyConfig')
+    if proxy.get('enabled', True) if proxy is not None else not (cluster.get('proxy') or {}).get('disabled'):
+        out.append((KUBE_PROXY, [kube_proxy(machine_kube_config(config_yaml).images['kube-proxy'])]))
+    return out

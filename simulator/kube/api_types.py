@@ -67,6 +67,7 @@ RESOURCES: dict[str, Resource] = {r.name: r for r in (
              generation=False),
     Resource('nodes', 'node', 'Node', '', 'v1', False, ('no',), generation=False,
              field_labels=('metadata.name', 'spec.unschedulable')),
+    Resource('configmaps', 'configmap', 'ConfigMap', '', 'v1', True, ('cm',), status=False, generation=False),
     Resource('pods', 'pod', 'Pod', '', 'v1', True, ('po',), ('all',),
              field_labels=OBJECT_FIELDS + ('spec.nodeName', 'spec.restartPolicy', 'spec.schedulerName',
                                            'spec.serviceAccountName', 'spec.hostNetwork', 'status.phase',

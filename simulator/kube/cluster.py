@@ -7,7 +7,7 @@ Every TICK seconds the loop looks at the machines (power, kubelet service, boot 
 whether the store changed; only then does it reconcile, in passes until nothing more changes:
 
 * the endpoint listens once the API is up and answers 503 while it is down (simulator.kube.serving);
-* while the API is up: Talos's bootstrap manifests once per coming up (simulator.kube.addons); a Node per
+* while the API is up: Talos's bootstrap manifests once per coming up (simulator.kube.manifest_apply); a Node per
   configured machine whose kubelet ran (simulator.kube.nodes), the control planes' mirror pods
   (simulator.kube.static_pods); garbage collection, Deployments, ReplicaSets, DaemonSets
   (simulator.kube.workloads); scheduling (simulator.kube.scheduler); pod statuses per node
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Optional
 
 from simulator import controlplane_config
-from simulator.kube import addons, node_drain, registry, scheduler, workloads
+from simulator.kube import addons, manifest_apply, node_drain, registry, scheduler, workloads
 from simulator.kube import nodes as nodelib
 from simulator.kube import pods as podlib
 from simulator.kube.departures import Departures
@@ -195,16 +195,12 @@ class KubeCluster:
         return endpoint, cluster, settings.config.kubernetes_version
 
     def _apply_manifests(self, views: list[MachineView]) -> None:
-        """manifest_apply.go: create what is missing, leave what exists alone."""
+        """A control plane's bootstrap manifests: what is missing is created, the rest left alone
+        (simulator.kube.manifest_apply)."""
         settings = self._settings_view(views)
         if settings is None:
             return
-        for resource, obj in addons.manifests(settings.config.images['kube-proxy']):
-            try:
-                self.store.create(resource, obj)
-            except ApiError as err:
-                if err.code != 409:
-                    raise
+        manifest_apply.apply_manifests(self.store, addons.manifests(settings.machine.config_yaml or ''))
         self._manifests_applied = True
 
     # -- one pass ------------------------------------------------------------------------------------------

@@ -36,15 +36,18 @@ import logging
 import ssl
 from typing import Any, Callable, NamedTuple, Optional
 
+import yaml
 from aiohttp import web
 
-from simulator.kube import api_types, disruption, tables
+from simulator.kube import api_types, disruption, server_side_apply, tables
 from simulator.kube.api_types import Resource
 from simulator.kube.disruption import BudgetRecorder
 from simulator.kube.api_types import Obj
 from simulator.kube.errors import (ApiError, bad_request, forbidden, invalid, method_not_supported, required,
                                    service_unavailable, unauthorized, unsupported_media_type)
-from simulator.kube.store import Store
+from simulator.kube.patches import PATCH_TYPES
+from simulator.kube.store import Store, now_rfc3339
+from simulator.kube.strategic_merge import schema_for
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +59,8 @@ HEALTH_PATHS = ('/healthz', '/livez', '/readyz')
 DISCOVERY_PREFIXES = ('/api', '/apis', '/openapi', '/version') + HEALTH_PATHS
 WATCH_TIMEOUT = 1800.0  # --min-request-timeout's default: the longest a watch runs without timeoutSeconds
 FIELD_MANAGER_MAX_LENGTH = 128
+APPLY_PATCH = 'application/apply-patch+yaml'
+DRY_RUN_ALL = 'All'
 PAGE_NOT_FOUND = 'the server could not find the requested resource'
 UNAVAILABLE = 'the server is currently unable to handle the request'
 
@@ -192,10 +197,16 @@ def validate(res: Resource, obj: Obj) -> None:
         raise invalid(res, (obj.get('metadata') or {}).get('name', ''), causes)
 
 
-def check_field_manager(manager: str) -> None:
-    """ValidatePatchOptions' ValidateFieldManager (``apiserver/pkg/apis/meta/v1/validation/validation.go``):
-    at most 128 bytes, printable characters only; 422 on the PatchOptions kind."""
+def check_patch_options(patch_type: str, manager: str, force: Optional[str], dry_run: list[str]) -> None:
+    """ValidatePatchOptions (``apiserver/pkg/apis/meta/v1/validation/validation.go``): ``force`` only with apply,
+    a field manager required for apply, ValidateFieldManager (at most 128 bytes, printable characters only) and
+    ValidateDryRun (``All`` only); 422 on the PatchOptions kind."""
     causes = []
+    if patch_type != APPLY_PATCH and force is not None:
+        causes.append({'reason': 'FieldValueForbidden', 'field': 'force',
+                       'message': 'Forbidden: may not be specified for non-apply patch'})
+    if patch_type == APPLY_PATCH and not manager:
+        causes.append(required('fieldManager', 'is required for apply patch'))
     if len(manager.encode()) > FIELD_MANAGER_MAX_LENGTH:
         causes.append({'reason': 'FieldValueTooLong', 'field': 'fieldManager',
                        'message': 'Too long: may not be more than %d bytes' % FIELD_MANAGER_MAX_LENGTH})
@@ -204,6 +215,10 @@ def check_field_manager(manager: str) -> None:
             causes.append({'reason': 'FieldValueInvalid', 'field': 'fieldManager', 'message': (
                 'Invalid value: %s: invalid character U+%04X (at position %d)' % (json.dumps(manager), ord(char),
                                                                                    position))})
+    for value in dry_run:
+        if value != DRY_RUN_ALL:
+            causes.append({'reason': 'FieldValueNotSupported', 'field': 'dryRun', 'message': (
+                'Unsupported value: %s: supported values: "%s"' % (json.dumps(value), DRY_RUN_ALL))})
     if causes:
         listed = ['%s: %s' % (c['field'], c['message']) for c in causes]
         summary = listed[0] if len(listed) == 1 else '[%s]' % ', '.join(listed)
@@ -411,13 +426,57 @@ class ApiServer:
         return _json(self.store.update(target.res.name, obj, target.subresource or None))
 
     async def _patch(self, request: web.Request, target: Target) -> web.Response:
-        if request.content_type not in ('application/json-patch+json', 'application/merge-patch+json',
-                                        'application/strategic-merge-patch+json'):
+        query = request.query
+        if request.content_type not in PATCH_TYPES + (APPLY_PATCH,):
             raise unsupported_media_type(request.content_type)
-        check_field_manager(request.query.get('fieldManager', ''))
+        check_patch_options(request.content_type, query.get('fieldManager', ''), query.get('force'),
+                            query.getall('dryRun', []))
+        if request.content_type == APPLY_PATCH:
+            return await self._apply(request, target)
         body = await self._body(request)
         return _json(self.store.patch(target.res.name, target.namespace, target.name, body, request.content_type,
                                       target.subresource or None))
+
+    async def _apply(self, request: web.Request, target: Target) -> web.Response:
+        """patch.go:applyPatcher: the applied configuration (YAML, or JSON as YAML's subset) merged into the
+        object, or the object created from it (201) when missing (simulator.kube.server_side_apply)."""
+        res = target.res
+        if target.subresource:
+            raise method_not_supported(res, 'apply')  # talos-sim applies to the main resource only
+        try:
+            applied = yaml.safe_load(await request.read())
+        except yaml.YAMLError as err:
+            raise bad_request('error decoding YAML: %s' % err) from err
+        if not isinstance(applied, dict):
+            raise bad_request('the body of the request is not a %s object' % res.kind)
+        if (applied.get('apiVersion'), applied.get('kind')) != (res.group_version, res.kind):
+            raise bad_request('the body of the request is a %s %s, the URL names %s %s' % (
+                applied.get('apiVersion'), applied.get('kind'), res.group_version, res.kind))
+        meta = applied.setdefault('metadata', {})
+        if meta.get('name') != target.name:
+            raise bad_request('the name of the object (%s) does not match the name on the URL (%s)'
+                              % (meta.get('name', ''), target.name))
+        if res.namespaced:
+            if meta.get('namespace') and meta['namespace'] != target.namespace:
+                raise bad_request('the namespace of the provided object does not match the namespace sent on the '
+                                  'request')
+            meta['namespace'] = target.namespace
+        dry_run = DRY_RUN_ALL in request.query.getall('dryRun', [])
+        try:
+            live: Optional[Obj] = self.store.get(res.name, target.namespace, target.name)
+        except ApiError as err:
+            if err.code != 404:
+                raise
+            live = None
+        merged = server_side_apply.apply(live, applied, request.query['fieldManager'],
+                                         _flag(request.query.get('force')), schema_for(res.name), now_rfc3339())
+        validate(res, merged)
+        if live is None:
+            if res.namespaced:
+                self.store.get('namespaces', None, target.namespace)  # NamespaceLifecycle
+            prepare_for_create(res, merged)
+            return _json(self.store.create(res.name, merged, dry_run), 201)
+        return _json(self.store.update(res.name, merged, dry_run=dry_run))
 
     async def _delete(self, request: web.Request, target: Target) -> web.Response:
         await self._body(request)  # DeleteOptions: accepted; deletion is immediate, propagation not emulated

@@ -95,7 +95,8 @@ class Store:
 
     # -- writes
 
-    def create(self, resource: str, obj: Obj) -> Obj:
+    def create(self, resource: str, obj: Obj, dry_run: bool = False) -> Obj:
+        """Store a new object; ``dry_run`` returns it as it would be stored, without storing it."""
         res = api_types.resource(resource)
         obj = copy.deepcopy(obj)
         meta = obj.setdefault('metadata', {})
@@ -115,10 +116,13 @@ class Store:
         meta['creationTimestamp'] = now_rfc3339()
         if res.generation:
             meta['generation'] = 1
+        if dry_run:
+            obj['apiVersion'], obj['kind'] = res.group_version, res.kind
+            return obj
         return self._commit(res, key, 'ADDED', obj, None)
 
-    def update(self, resource: str, obj: Obj, subresource: Optional[str] = None) -> Obj:
-        """Replace an object (PUT); ``subresource='status'`` replaces only its status."""
+    def update(self, resource: str, obj: Obj, subresource: Optional[str] = None, dry_run: bool = False) -> Obj:
+        """Replace an object (PUT); ``subresource='status'`` replaces only its status; ``dry_run`` stores nothing."""
         res = api_types.resource(resource)
         meta = obj.get('metadata') or {}
         key = _key(res, meta.get('namespace') or 'default', meta.get('name', ''))
@@ -137,7 +141,7 @@ class Store:
                 _replace(new, 'status', current.get('status'))
             for kept in ('uid', 'creationTimestamp', 'generation', 'deletionTimestamp'):
                 _replace(new.setdefault('metadata', {}), kept, current['metadata'].get(kept))
-        return self._write(res, key, current, new)
+        return self._write(res, key, current, new, dry_run)
 
     def patch(self, resource: str, namespace: Optional[str], name: str, body: Any, patch_type: str,
               subresource: Optional[str] = None) -> Obj:
@@ -192,7 +196,7 @@ class Store:
             raise not_found(res, name)
         return self._write(res, key, current, fn(copy.deepcopy(current)))
 
-    def _write(self, res: Resource, key: tuple[str, str], current: Obj, new: Obj) -> Obj:
+    def _write(self, res: Resource, key: tuple[str, str], current: Obj, new: Obj, dry_run: bool = False) -> Obj:
         meta = new.setdefault('metadata', {})
         meta['name'] = key[1]
         if res.namespaced:
@@ -206,6 +210,8 @@ class Store:
         new.setdefault('kind', res.kind)
         if new == current:
             return copy.deepcopy(current)
+        if dry_run:
+            return new
         return self._commit(res, key, 'MODIFIED', new, current)
 
     def _commit(self, res: Resource, key: tuple[str, str], kind: str, obj: Obj, previous: Optional[Obj]) -> Obj:

@@ -4,7 +4,7 @@
 
 Columns and cells as kube-apiserver v1.34.0 prints them (``pkg/printers/internalversion/printers.go``:
 AddHandlers' column definitions, printNode, printPod, printNamespace, printDaemonSet, printDeployment,
-printReplicaSet, printPodDisruptionBudget; ``translateTimestampSince``), ages as
+printReplicaSet, printPodDisruptionBudget, printConfigMap; ``translateTimestampSince``), ages as
 ``staging/src/k8s.io/apimachinery/pkg/util/duration/duration.go:HumanDuration`` words them, the Table and its
 ``includeObject`` handling as ``staging/src/k8s.io/apiserver/pkg/endpoints/handlers/response.go:asTable``
 does. Every served resource has a printer, so the generic NAME/CREATED AT table is never needed.
@@ -28,6 +28,10 @@ AGE_DOC = ('CreationTimestamp is a timestamp representing the server time when t
            'value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for '
            'lists. More info: '
            'https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata')
+CONFIGMAP_DATA_DOC = ("Data contains the configuration data. Each key must consist of alphanumeric characters, '-', "
+                      "'_' or '.'. Values with non-UTF-8 byte sequences must use the BinaryData field. The keys stored "
+                      "in Data must not overlap with the keys in the BinaryData field, this is enforced during "
+                      "validation process.")
 TABLE_CONTENT_TYPE = 'application/json;as=Table;v=v1;g=meta.k8s.io'
 NODE_ROLE_PREFIX = 'node-role.kubernetes.io/'
 NODE_ROLE_LABEL = 'kubernetes.io/role'
@@ -215,6 +219,11 @@ def _pdb_cells(pdb: Obj, now: datetime.datetime) -> list[Any]:
             (pdb.get('status') or {}).get('disruptionsAllowed', 0), age(pdb['metadata'].get('creationTimestamp'), now)]
 
 
+def _configmap_cells(cm: Obj, now: datetime.datetime) -> list[Any]:
+    return [cm['metadata']['name'], len(cm.get('data') or {}) + len(cm.get('binaryData') or {}),
+            age(cm['metadata'].get('creationTimestamp'), now)]
+
+
 Printer = Callable[[Obj, datetime.datetime], list[Any]]
 
 PRINTERS: dict[str, tuple[list[dict[str, Any]], Printer]] = {
@@ -237,6 +246,7 @@ PRINTERS: dict[str, tuple[list[dict[str, Any]], Printer]] = {
                                                                 'run.'),
               _column('Readiness Gates', priority=1, description='Pod readiness gates.')], _pod_cells),
     'namespaces': ([NAME, _column('Status', description='The status of the namespace'), AGE], _namespace_cells),
+    'configmaps': ([NAME, _column('Data', 'integer', CONFIGMAP_DATA_DOC), AGE], _configmap_cells),
     'daemonsets': ([NAME, _column('Desired', 'integer', 'The total number of nodes that should be running the '
                                                         'daemon pod.'),
                     _column('Current', 'integer', 'The number of nodes that are running at least 1 daemon pod.'),
