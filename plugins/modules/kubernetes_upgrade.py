@@ -82,6 +82,31 @@ options:
       - The image is C(<repository>:v<to_version>); the kubelet keeps the flavour of its image (C(-fat), C(-slim)).
       - Unset components use Talos's defaults - C(registry.k8s.io/<component>), and C(ghcr.io/siderolabs/kubelet).
     type: dict
+  manifests:
+    description:
+      - After the upgrade (also when nothing needed upgrading), sync Talos's bootstrap manifests (CoreDNS, flannel,
+        kube-proxy, their RBAC and namespaces; what the first control plane renders as C(Manifests) resources) into
+        the cluster by server-side apply under the field manager C(talos), as C(talosctl upgrade-k8s) does at its
+        end. Each object is created, configured or left unchanged (told from a dry run); the ConfigMap
+        C(kube-system/talos-bootstrap-manifests-inventory) lists what was applied. An object that names another
+        inventory in its C(config.k8s.io/owning-inventory) annotation fails the task.
+      - Off by default - it changes objects cluster-wide, which an upgrade alone does not need. Needs Talos 1.13
+        or newer on every node (older Talos syncs its manifests another way); checked before anything changes.
+      - In check mode the actions are dry runs and nothing is written, the inventory neither.
+    type: bool
+    default: false
+  manifests_prune:
+    description:
+      - With O(manifests), delete the objects the inventory lists that are no longer rendered (for example
+        CoreDNS's after C(cluster.coreDNS.disabled) was set), as C(talosctl upgrade-k8s) does unless
+        C(--manifests-no-prune).
+    type: bool
+    default: true
+  manifests_wait:
+    description:
+      - With O(manifests), wait until the synced DaemonSets and Deployments have rolled out, within O(wait_timeout).
+    type: bool
+    default: true
   wait_timeout:
     description:
       - How long each step may take, for example a static pod to come back Ready or the kube-proxy rollout. A
@@ -98,7 +123,8 @@ attributes:
     support: full
 notes:
   - Needs the role C(os:admin) (the running machine configurations are read and applied).
-  - Talos's bootstrap manifests other than kube-proxy's DaemonSet (CoreDNS, flannel, ...) are not synced.
+  - Talos's bootstrap manifests other than kube-proxy's DaemonSet (CoreDNS, flannel, ...) are synced only with
+    O(manifests).
 seealso:
   - module: talos.linux.upgrade
   - module: talos.linux.drain
@@ -121,6 +147,11 @@ EXAMPLES = r'''
     to_version: 1.36.3
     nodes: [worker-1, worker-2]
     drain: true
+
+- name: Upgrade, then sync Talos's bootstrap manifests (CoreDNS, flannel, ...) as talosctl upgrade-k8s does
+  talos.linux.kubernetes_upgrade:
+    to_version: 1.36.3
+    manifests: true
 
 - name: Images from a mirror
   talos.linux.kubernetes_upgrade:
@@ -179,6 +210,16 @@ prepull_skipped:
   returned: when the cluster was reached
   type: list
   elements: str
+manifests:
+  description:
+    - With O(manifests), each bootstrap manifest object in the order applied, then the pruned ones - C(kind),
+      C(namespace) (V(null) for a cluster-scoped object), C(name) and C(action), one of V(created), V(configured),
+      V(unchanged) or V(pruned) (in check mode - what would be done).
+  returned: when O(manifests) is true and the cluster was reached
+  type: list
+  elements: dict
+  sample:
+    - {kind: Deployment, namespace: kube-system, name: coredns, action: configured}
 findings:
   description: What O(to_version) removes that the cluster still uses - C(node) (V(null) for API resources),
     C(component), C(kind) and C(value).
@@ -219,6 +260,9 @@ from ansible_collections.talos.linux.plugins.module_utils.lifecycle.drain_step i
         'pre_pull_images': {'type': 'bool', 'default': True},
         'repositories': {'type': 'dict'},
         'wait_timeout': {'type': 'raw', 'default': 300},
+        'manifests': {'type': 'bool', 'default': False},
+        'manifests_prune': {'type': 'bool', 'default': True},
+        'manifests_wait': {'type': 'bool', 'default': True},
         **drain_options(uncordon=False),
         'drain': {'type': 'bool', 'default': False},
     },

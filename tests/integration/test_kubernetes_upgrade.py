@@ -4,7 +4,8 @@
 and 2 workers on Talos v1.14 running Kubernetes 1.33.1 (talos-sim's default), upgraded to 1.34.2.
 
 What the module did is looked at independently of it: kubectl for the pods and Nodes, the collection's client
-for the running machine configs (before and after differ only in the image fields).
+for the running machine configs (before and after differ only in the image fields) and for the images each node's
+containerd lists (ImageService.List) after the module's default pre-pull.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ import time
 import pytest
 import yaml
 
+from ansible_collections.talos.linux.plugins.module_utils._api.common import common_pb2
+from ansible_collections.talos.linux.plugins.module_utils._api.machine import image_pb2
+from ansible_collections.talos.linux.plugins.module_utils._api.machine.image_grpc import ImageService
 from ansible_collections.talos.linux.plugins.module_utils.client.client import TalosClient
 from ansible_collections.talos.linux.plugins.module_utils.client.connection import settings_from_options
 from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
@@ -33,6 +37,14 @@ IMAGE_PATHS = (('cluster', 'apiServer'), ('cluster', 'controllerManager'), ('clu
                ('cluster', 'proxy'), ('machine', 'kubelet'))
 IMAGE_KINDS = ('KubeAPIServerConfig', 'KubeControllerManagerConfig', 'KubeSchedulerConfig', 'KubeProxyConfig',
                'KubeletConfig')
+# upgrade-k8s pre-pulls through the CRI containerd: control-plane images into its CRI namespace (k8s.io), the
+# kubelet into the system one (pkg/cluster/kubernetes/talos_managed.go:prePullImages @ v1.14.0-rc.1).
+NAMESPACES = {'cri': 'NS_CRI', 'system': 'NS_SYSTEM'}
+CONTROL_PLANE_IMAGES = {'registry.k8s.io/%s:v%s' % (component, TARGET) for component in STATIC_PODS}
+KUBELET_IMAGE = 'ghcr.io/siderolabs/kubelet:v' + TARGET
+# Feature gates the 1.33 -> 1.34 path removes, in the order of go-kubernetes kubernetes/upgrade/checks.go:newChecks
+# @ 0caf1f2 (the findings' order).
+REMOVED_GATES = ('LegacySidecarContainers', 'PodDisruptionConditions')
 
 PLAYBOOK = '''
 - name: kubernetes_upgrade
@@ -103,6 +115,55 @@ def running_configs(fleet) -> dict[str, str]:
     return asyncio.run(read())
 
 
+def apply_config(fleet, node: str, text: str) -> None:
+    async def apply() -> None:
+        async with TalosClient(settings_from_options({'talosconfig': fleet.talosconfig})) as client:
+            await client.apply_configuration(text.encode('utf-8'), 'NO_REBOOT', node)
+    asyncio.run(apply())
+
+
+def with_feature_gates(text: str, gates: str) -> str:
+    """The config with the API server's ``feature-gates`` argument set where it keeps its arguments: its
+    KubeAPIServerConfig document when there is one (contract 1.14), else v1alpha1's ``cluster.apiServer``."""
+    documents = [doc for doc in yaml.safe_load_all(text) if doc]
+    own = [doc for doc in documents if doc.get('kind') == 'KubeAPIServerConfig']
+    holder = own[0] if own else next(doc for doc in documents if 'kind' not in doc)['cluster'].setdefault(
+        'apiServer', {})
+    holder.setdefault('extraArgs', {})['feature-gates'] = gates
+    return yaml.safe_dump_all(documents, sort_keys=False)
+
+
+def images_listed(fleet) -> dict[str, dict[str, set[str]]]:
+    """node -> 'cri' / 'system' -> the image names the CRI containerd lists in that namespace."""
+    async def read() -> dict[str, dict[str, set[str]]]:
+        async with TalosClient(settings_from_options({'talosconfig': fleet.talosconfig})) as client:
+            found: dict[str, dict[str, set[str]]] = {}
+            for node in fleet.addresses():
+                for name, namespace in NAMESPACES.items():
+                    containerd = common_pb2.ContainerdInstance(
+                        driver=common_pb2.ContainerDriver.Value('CRI'),
+                        namespace=common_pb2.ContainerdNamespace.Value(namespace))
+                    request = image_pb2.ImageServiceListRequest(containerd=containerd)
+                    found.setdefault(node, {})[name] = {
+                        reply.name async for reply in client.stream(ImageService.List, request, node=node)}
+            return found
+    return asyncio.run(read())
+
+
+def wait_static_pods_ready(kubeconfig: str, timeout: float = 30.0) -> None:
+    """Every control-plane pod Ready again (an apply that changes the API server's arguments replaces its pod)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        pods = [pod for pod in kubectl(kubeconfig, 'get', 'pods', '-n', 'kube-system')['items']
+                if pod['metadata'].get('labels', {}).get('k8s-app') in STATIC_PODS]
+        ready = [any(c['type'] == 'Ready' and c['status'] == 'True' for c in pod['status'].get('conditions', []))
+                 for pod in pods]
+        if len(pods) == 3 * len(STATIC_PODS) and all(ready):
+            return
+        assert time.monotonic() < deadline, 'the control-plane pods did not come back: %s' % pods
+        time.sleep(0.2)
+
+
 def wait_kubelet_healthy(fleet, node: str, timeout: float = 30.0) -> None:
     async def wait() -> None:
         async with TalosClient(settings_from_options({'talosconfig': fleet.talosconfig})) as client:
@@ -159,6 +220,33 @@ def test_unknown_node_is_refused_naming_it(cluster):
     assert result['failed'] and 'option nodes: no-such-node is not a node of the cluster' in result['msg'], result
 
 
+def test_removed_feature_gates_block_the_upgrade_before_anything_changes(cluster):
+    """A control plane whose API server still enables gates 1.34 removes: check mode and the real run both fail
+    listing each gate on that node, and no machine config changes. The gates are removed again afterwards."""
+    fleet, _playbook, kubeconfig, _work = cluster
+    node = fleet.addresses('controlplane')[1]
+    original = running_configs(fleet)
+    apply_config(fleet, node, with_feature_gates(original[node], '%s=false,%s=true' % REMOVED_GATES))
+    try:
+        before = running_configs(fleet)
+        assert before[node] != original[node]
+        expected = [{'node': node, 'component': 'kube-apiserver', 'kind': 'feature-gate', 'value': gate}
+                    for gate in REMOVED_GATES]
+        for check in (True, False):
+            result = upgrade(cluster, TARGET, check=check)
+            assert result['failed'] and not result['changed'], result
+            assert result['findings'] == expected, result
+            assert result['plan'] == [] and result['done'] == [], result
+            assert 'nothing was changed' in result['msg'] and all(
+                'node %s kube-apiserver: feature-gate %s' % (node, gate) in result['msg'] for gate in REMOVED_GATES)
+            assert running_configs(fleet) == before
+        assert not any(images for by_namespace in images_listed(fleet).values() for images in by_namespace.values())
+    finally:
+        apply_config(fleet, node, original[node])
+    assert running_configs(fleet) == original
+    wait_static_pods_ready(kubeconfig)
+
+
 def test_upgrade_check_mode_plan_nodes_limit_and_idempotence(cluster):
     fleet, _playbook, kubeconfig, _work = cluster
     before = running_configs(fleet)
@@ -174,10 +262,18 @@ def test_upgrade_check_mode_plan_nodes_limit_and_idempotence(cluster):
     assert [step['component'] for step in planned['plan']][:9] == (
         ['kube-apiserver'] * 3 + ['kube-controller-manager'] * 3 + ['kube-scheduler'] * 3)
 
-    # talos-sim's ImageService.Pull resolves installer images only (simulator/installer.py:resolve).
-    done = upgrade(cluster, TARGET, nodes=[worker], pre_pull_images=False)
+    assert not any(images for by_namespace in images_listed(fleet).values() for images in by_namespace.values())
+
+    done = upgrade(cluster, TARGET, nodes=[worker])  # pre_pull_images defaults to true
     assert not done.get('failed'), done['msg']
     assert done['plan'] == planned['plan'] and done['done'] == planned['plan'] and done['remaining'] == []
+    assert done['prepull_skipped'] == []
+    pulled = images_listed(fleet)
+    controlplanes = fleet.addresses('controlplane')
+    assert {node: pulled[node]['cri'] for node in controlplanes} == dict.fromkeys(controlplanes, CONTROL_PLANE_IMAGES)
+    assert {node: pulled[node]['system'] for node in pulled} == {
+        node: {KUBELET_IMAGE} if node == worker_address else set() for node in pulled}  # only the kubelet upgraded
+    assert not any(pulled[node]['cri'] for node in fleet.addresses('worker'))
 
     nodes = {n['metadata']['name']: n['status']['nodeInfo']['kubeletVersion']
              for n in kubectl(kubeconfig, 'get', 'nodes')['items']}
@@ -187,7 +283,7 @@ def test_upgrade_check_mode_plan_nodes_limit_and_idempotence(cluster):
     # A kubelet that is down stops the run at its step, which names it; a second run resumes from there.
     last_worker = name_of(fleet, 'worker', 1)
     fleet.ctl('stop-service', last_worker, 'kubelet')
-    stopped = upgrade(cluster, TARGET, pre_pull_images=False, drain=True)
+    stopped = upgrade(cluster, TARGET, drain=True)
     assert stopped['failed'] and stopped['changed'], stopped
     assert 'kubelet on node %s' % fleet.addresses('worker')[1] in stopped['msg'], stopped['msg']
     assert 'not upgrading an unhealthy kubelet' in stopped['msg'], stopped['msg']
@@ -195,9 +291,12 @@ def test_upgrade_check_mode_plan_nodes_limit_and_idempotence(cluster):
     assert stopped['done'] == stopped['plan'][:3] and stopped['remaining'] == stopped['plan'][3:]
     fleet.ctl('start-service', last_worker, 'kubelet')
     wait_kubelet_healthy(fleet, fleet.addresses('worker')[1])
-    rest = upgrade(cluster, TARGET, pre_pull_images=False, drain=True)
+    rest = upgrade(cluster, TARGET, drain=True)
     assert not rest.get('failed'), rest['msg']
     assert rest['plan'] == rest['done'] == stopped['remaining']
+    pulled = images_listed(fleet)
+    assert {node: by_namespace['system'] for node, by_namespace in pulled.items()} == {
+        node: {KUBELET_IMAGE} for node in pulled}  # every kubelet's image, pulled before its step
 
     pods = kubectl(kubeconfig, 'get', 'pods', '-n', 'kube-system')['items']
     by_app: dict[str, list[str]] = {}

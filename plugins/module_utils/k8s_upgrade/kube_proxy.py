@@ -20,7 +20,7 @@ from ansible_collections.talos.linux.plugins.module_utils.client.wait import Dea
 from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.kube_api import UpgradeKube
 from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.talos_resources import KUBE_PROXY, KUBE_SYSTEM
 
-INTERVAL = 1.0
+INTERVAL = 0.25  # seconds between looks: each is one COSI get or one list, and a step waits for several of them
 
 
 def rollout_state(daemonset: dict[str, Any], generation: int) -> Poll:

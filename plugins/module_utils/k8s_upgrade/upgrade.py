@@ -23,7 +23,8 @@ from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.checks imp
 from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.discover import (cluster_nodes, detect_version,
                                                                                        select_nodes)
 from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.image_prepull import prepull
-from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.kube_api import UpgradeKube
+from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.manifests import require_ssa_sync, with_manifests
+from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.manifests_api import ManifestsKube
 from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.plan import build_plan
 from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.repositories import repositories_of
 from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.running import read_running, running_config
@@ -48,7 +49,7 @@ async def kubernetes_upgrade(client: Any, params: dict[str, Any], check_mode: bo
     target = parse_kube_version(params['to_version'], 'to_version')
     repositories = repositories_of(params['repositories'])
     config = await kubeconfig_of(client, params['kubeconfig'], params['node'])
-    async with UpgradeKube(config, PURPOSE) as kube:
+    async with ManifestsKube(config, PURPOSE) as kube:
         nodes = cluster_nodes(await kube.nodes())
         controlplanes = [node.address for node in nodes if node.controlplane]
         workers = [node.address for node in nodes if not node.controlplane]
@@ -62,6 +63,8 @@ async def kubernetes_upgrade(client: Any, params: dict[str, Any], check_mode: bo
                                   'remaining': [], 'prepull_skipped': []}
         check_path(current, target)
         talos_versions = await check_talos(client, controlplanes + workers, target, warn)
+        if params['manifests']:
+            require_ssa_sync(talos_versions)
         configs = {node: await running_config(client, node) for node in controlplanes + workers}
         found = await findings(kube, current, target, configs)
         if found:
@@ -73,7 +76,7 @@ async def kubernetes_upgrade(client: Any, params: dict[str, Any], check_mode: bo
         if check_mode or not plan:
             result['msg'] = ('would take %d steps to Kubernetes %s' % (len(plan), target) if plan else
                              'the cluster runs Kubernetes %s already' % target)
-            return result
+            return await with_manifests(client, kube, controlplanes[0], params, check_mode, result)
         if params['pre_pull_images']:
             result['prepull_skipped'] = await prepull(client, plan, talos_versions, params['wait_timeout'])
         for index, step in enumerate(plan):
@@ -88,4 +91,4 @@ async def kubernetes_upgrade(client: Any, params: dict[str, Any], check_mode: bo
             result['done'].append(step.as_dict())
         result['remaining'] = []
         result['msg'] = 'upgraded Kubernetes %s to %s in %d steps' % (current, target, len(plan))
-        return result
+        return await with_manifests(client, kube, controlplanes[0], params, check_mode, result)

@@ -25,7 +25,7 @@ from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.talos_reso
     CONFIG_VERSION_ANNOTATION, KUBE_SYSTEM, KUBELET_SERVICE, KUBELET_SPEC, STATIC_POD_CONFIGS)
 from ansible_collections.talos.linux.plugins.module_utils.kube.node import ready_condition
 
-INTERVAL = 1.0
+INTERVAL = 0.25  # seconds between looks: each is one COSI get or one list, and a step waits for several of them
 
 
 def version_number(resource: Optional[dict[str, Any]]) -> int:
