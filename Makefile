@@ -59,7 +59,7 @@ lint: setup
 proto: setup
 	$(PY) tools/protogen.py >/dev/null
 
-## demo: talos-sim in maintenance mode, then bootstrap, rolling upgrade and config enforcement playbooks
+## demo: talos-sim in maintenance mode, then bootstrap, rolling upgrade, config enforcement and Kubernetes upgrade playbooks
 demo: setup
 	scripts/demo.sh
 

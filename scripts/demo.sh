@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make demo: the main job against talos-sim - bootstrap a cluster from maintenance mode, roll an upgrade two Talos
-# lines up through the Image Factory installer of a schematic made for it, enforce the config on a drifted machine.
+# lines up through the Image Factory installer of a schematic made for it, enforce the config on a drifted machine,
+# upgrade Kubernetes one minor up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 state=.build/demo
@@ -175,6 +176,30 @@ echo "   drift report (--check):"
 play config_enforce --check
 echo "   enforce:"
 play config_enforce
+
+echo
+echo "== 7. Kubernetes 1.33.1 -> 1.34.1 (playbooks/kubernetes_upgrade.yml): the plan (--check), then the upgrade - each"
+echo "      control plane's static pods, kube-proxy, then every kubelet, one image field of a machine config at a time"
+k8s_vars=(-e talos_rolling_upgrade_kubernetes_version=1.34.1)
+play kubernetes_upgrade --check "${k8s_vars[@]}"
+play kubernetes_upgrade "${k8s_vars[@]}"
+python - "$cluster/kubeconfig" <<'PY'
+import sys
+from kubernetes import client, config
+api = client.CoreV1Api(config.new_client_from_config(config_file=sys.argv[1]))
+for node in api.list_node().items:
+    print('    node %s: kubelet %s' % (node.metadata.name, node.status.node_info.kubelet_version))
+images = sorted({c.image for pod in api.list_namespaced_pod('kube-system').items for c in pod.spec.containers
+                 if (pod.metadata.labels or {}).get('k8s-app', '').startswith('kube-')})
+print('    kube-system images: %s' % ', '.join(images))
+PY
+echo "   again (nothing left to do):"
+play kubernetes_upgrade "${k8s_vars[@]}"
+echo "   the machine configs now differ from the base configs in the image fields only (config_enforce --check);"
+echo "   regenerated with kubernetes_version 1.34.1 (cluster_bootstrap again), they agree:"
+play config_enforce --check
+play cluster_bootstrap -e talos_cluster_bootstrap_kubernetes_version=1.34.1
+play config_enforce --check
 
 echo
 echo "== the fleet now"

@@ -4,7 +4,8 @@
 
 One fleet of 3 control planes and 2 workers, started in maintenance mode, goes through the life the playbooks are
 for, in order: bootstrap, bootstrap again (no change), etcd backup, drift on one machine and config enforcement,
-rolling upgrade, a machine that stays down in the middle of a rolling upgrade (stop, then resume), an unknown image.
+rolling upgrade, a machine that stays down in the middle of a rolling upgrade (stop, then resume), an unknown image,
+Kubernetes upgrade.
 """
 
 from __future__ import annotations
@@ -220,3 +221,51 @@ def test_rolling_upgrade_unknown_image(cluster):
     assert set(versions(fleet).values()) == {'v1.14.2'}
     assert set(states(fleet).values()) == {'running'}
     assert touched(result.output) == {'cp-1'}
+
+
+def kubelet_versions(cluster_dir: str) -> set[str]:
+    from kubernetes import client, config
+    api = client.CoreV1Api(config.new_client_from_config(config_file=os.path.join(cluster_dir, 'kubeconfig')))
+    return {node.status.node_info.kubelet_version for node in api.list_node().items}
+
+
+def test_kubernetes_upgrade(cluster):
+    """Playbook kubernetes_upgrade.yml (the role's kubernetes entry point): plan, upgrade, nothing left, a refusal;
+    playbook rolling_upgrade.yml ends with the same step."""
+    _fleet, inventory, cluster_dir, addresses = cluster
+    target = {'talos_rolling_upgrade_kubernetes_version': '1.34.1', 'talos_rolling_upgrade_health_timeout': 60}
+    steps = ['%s on %s: registry.k8s.io/%s:v1.33.1 -> registry.k8s.io/%s:v1.34.1' % (component, addresses[host],
+                                                                                      component, component)
+             for component in ('kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kube-proxy')
+             for host in HOSTS[:3]]
+    steps.append('kube-proxy on the cluster (its DaemonSet): registry.k8s.io/kube-proxy:v1.33.1 -> '
+                 'registry.k8s.io/kube-proxy:v1.34.1')
+    steps += ['kubelet on %s: ghcr.io/siderolabs/kubelet:v1.33.1 -> ghcr.io/siderolabs/kubelet:v1.34.1' % addresses[host]
+              for host in HOSTS]
+
+    plan = run('kubernetes_upgrade.yml', inventory, target, check=True)
+    assert_ok(plan)
+    assert 'Kubernetes 1.33.1 -> 1.34.1: 18 image change(s) would be made' in plan.output
+    assert [line for line in steps if line in plan.output] == steps
+    assert kubelet_versions(cluster_dir) == {'v1.33.1'}
+
+    result = run('kubernetes_upgrade.yml', inventory, target)
+    assert_ok(result)
+    assert 'Kubernetes 1.33.1 -> 1.34.1: 18 image change(s) made' in result.output
+    assert [line for line in steps if line in result.output] == steps
+    assert kubelet_versions(cluster_dir) == {'v1.34.1'}
+    assert task_outcomes(result.output, 'Health gate after the Kubernetes upgrade') == ['ok']
+
+    # the Talos rollout has nothing to do, and the Kubernetes step after it neither
+    again = run('rolling_upgrade.yml', inventory, dict(target, talos_rolling_upgrade_version='v1.14.2'))
+    assert_ok(again)
+    assert 'Kubernetes 1.34.1: every component runs it already, nothing to do' in again.output
+    assert task_outcomes(again.output, 'Health gate after the Kubernetes upgrade') == ['skipping']
+    assert all(counts['changed'] == 0 for counts in recap(again.output).values()), again.output
+
+    refused = run('kubernetes_upgrade.yml', inventory, dict(target, talos_rolling_upgrade_kubernetes_version='1.36.0'))
+    assert refused.rc != 0
+    assert 'Kubernetes upgrade to 1.36.0 stopped in step' in refused.output
+    assert 'upgrade one minor at a time: 1.34 -> 1.35 -> 1.36' in refused.output
+    assert kubelet_versions(cluster_dir) == {'v1.34.1'}
+    assert touched(refused.output) == {'cp-1'}  # the failed task, nothing changed
