@@ -234,14 +234,14 @@ def test_kubernetes_upgrade(cluster):
     playbook rolling_upgrade.yml ends with the same step."""
     _fleet, inventory, cluster_dir, addresses = cluster
     target = {'talos_rolling_upgrade_kubernetes_version': '1.34.1', 'talos_rolling_upgrade_health_timeout': 60}
-    steps = ['%s on %s: registry.k8s.io/%s:v1.33.1 -> registry.k8s.io/%s:v1.34.1' % (component, addresses[host],
-                                                                                      component, component)
+    line = '{0} on {1}: registry.k8s.io/{0}:v1.33.1 -> registry.k8s.io/{0}:v1.34.1'
+    steps = [line.format(component, addresses[host])
              for component in ('kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kube-proxy')
              for host in HOSTS[:3]]
     steps.append('kube-proxy on the cluster (its DaemonSet): registry.k8s.io/kube-proxy:v1.33.1 -> '
                  'registry.k8s.io/kube-proxy:v1.34.1')
-    steps += ['kubelet on %s: ghcr.io/siderolabs/kubelet:v1.33.1 -> ghcr.io/siderolabs/kubelet:v1.34.1' % addresses[host]
-              for host in HOSTS]
+    kubelet = 'kubelet on {0}: ghcr.io/siderolabs/kubelet:v1.33.1 -> ghcr.io/siderolabs/kubelet:v1.34.1'
+    steps += [kubelet.format(addresses[host]) for host in HOSTS]
 
     plan = run('kubernetes_upgrade.yml', inventory, target, check=True)
     assert_ok(plan)

@@ -181,7 +181,7 @@ def test_apiserver_image_apply_replaces_the_mirror_pod(fleet, kube):
     finally:
         fleet.ctl('kube-start-delay', '0.3')
     # many reads later the version is still 2, and the final copy agrees with the pod
-    assert {_apiserver_config(fleet)[0] for _ in range(5)} == {'2'}
+    assert {_apiserver_config(fleet)[0] for _read in range(5)} == {'2'}
     assert _apiserver_config(fleet, 'final-kube-apiserver')[0] == '2'
     others = _versions(fleet)
     assert others[('SchedulerConfigs.kubernetes.talos.dev', 'kube-scheduler')] == '1'
