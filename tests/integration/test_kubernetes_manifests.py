@@ -10,16 +10,13 @@ What the sync did is read independently with kubectl: resourceVersions, managedF
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 
 import pytest
 
-from ansible_collections.talos.linux.tests.integration.conftest import ansible_playbook, assert_ok, sim, start_fleet
+from ansible_collections.talos.linux.tests.integration.kept_result_cluster import (KUBECTL, kept_result_cluster,
+                                                                                   kubectl, run_kept)
 
 pytest.importorskip('kubernetes')
-KUBECTL = shutil.which('kubectl')
 pytestmark = pytest.mark.skipif(KUBECTL is None, reason='kubectl is not installed')
 CURRENT = '1.33.1'  # talos-sim's default Kubernetes
 INVENTORY = 'talos-bootstrap-manifests-inventory'
@@ -50,33 +47,13 @@ PLAYBOOK = '''
 
 @pytest.fixture(scope='module')
 def cluster(tmp_path_factory):
-    state = str(tmp_path_factory.mktemp('k8s-manifests-fleet'))
-    work = tmp_path_factory.mktemp('k8s-manifests-files')
-    fleet = start_fleet(state, '--controlplanes', '1', '--workers', '1', '--bootstrap', '--talos-version', 'v1.14.0')
-    playbook = str(work / 'manifests.yml')
-    with open(playbook, 'w', encoding='utf-8') as f:
-        f.write(PLAYBOOK)
-    kubeconfig = str(work / 'kubeconfig')
-    assert_ok(ansible_playbook('kubeconfig_fetch.yml', {'talosconfig': fleet.talosconfig, 'dest': kubeconfig}))
-    try:
-        yield fleet, playbook, kubeconfig, str(work)
-    finally:
-        sim('down', '--state-dir', state)
+    with kept_result_cluster(tmp_path_factory, 'k8s-manifests', PLAYBOOK, '--controlplanes', '1', '--workers', '1',
+                             '--talos-version', 'v1.14.0') as kept:
+        yield kept
 
 
 def sync(cluster, check: bool = False, **options) -> dict:
-    fleet, playbook, _kubeconfig, work = cluster
-    out = os.path.join(work, 'result.json')
-    assert_ok(ansible_playbook(playbook, dict(options, talosconfig=fleet.talosconfig, out=out), check=check))
-    with open(out, encoding='utf-8') as f:
-        return json.load(f)
-
-
-def kubectl(kubeconfig: str, *args: str, output: bool = True):
-    command = [KUBECTL, '--kubeconfig', kubeconfig, *args] + (['-o', 'json'] if output else [])
-    proc = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout) if output else proc.stdout
+    return run_kept(cluster, check, **options)
 
 
 def versions(kubeconfig: str) -> dict[str, str]:

@@ -11,10 +11,6 @@ containerd lists (ImageService.List) after the module's default pre-pull.
 from __future__ import annotations
 
 import asyncio
-import json
-import os
-import shutil
-import subprocess
 import time
 
 import pytest
@@ -26,10 +22,9 @@ from ansible_collections.talos.linux.plugins.module_utils._api.machine.image_grp
 from ansible_collections.talos.linux.plugins.module_utils.client.client import TalosClient
 from ansible_collections.talos.linux.plugins.module_utils.client.connection import settings_from_options
 from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
-from ansible_collections.talos.linux.tests.integration.conftest import ansible_playbook, assert_ok, sim, start_fleet
+from ansible_collections.talos.linux.tests.integration.kept_result_cluster import kept_result_cluster, kubectl, run_kept
 
 pytest.importorskip('kubernetes')
-KUBECTL = shutil.which('kubectl')
 TARGET = '1.34.2'
 STATIC_PODS = ('kube-apiserver', 'kube-controller-manager', 'kube-scheduler')
 # Where a machine config holds an image: v1alpha1 paths, and the documents of contract 1.14 (KubeletConfig ...).
@@ -74,36 +69,15 @@ PLAYBOOK = '''
 
 @pytest.fixture(scope='module')
 def cluster(tmp_path_factory):
-    state = str(tmp_path_factory.mktemp('k8s-upgrade-fleet'))
-    work = tmp_path_factory.mktemp('k8s-upgrade-files')
-    fleet = start_fleet(state, '--controlplanes', '3', '--workers', '2', '--bootstrap', '--talos-version', 'v1.14.0',
-                        '--reboot-delay', '0.3')
-    fleet.ctl('kube-start-delay', '0.1')
-    playbook = str(work / 'kubernetes_upgrade.yml')
-    with open(playbook, 'w', encoding='utf-8') as f:
-        f.write(PLAYBOOK)
-    kubeconfig = str(work / 'kubeconfig')
-    assert_ok(ansible_playbook('kubeconfig_fetch.yml', {'talosconfig': fleet.talosconfig, 'dest': kubeconfig}))
-    try:
-        yield fleet, playbook, kubeconfig, str(work)
-    finally:
-        sim('down', '--state-dir', state)
+    with kept_result_cluster(tmp_path_factory, 'k8s-upgrade', PLAYBOOK, '--controlplanes', '3', '--workers', '2',
+                             '--talos-version', 'v1.14.0', '--reboot-delay', '0.3') as kept:
+        kept.fleet.ctl('kube-start-delay', '0.1')
+        yield kept
 
 
 def upgrade(cluster, to_version: str, check: bool = False, **options) -> dict:
-    fleet, playbook, _kubeconfig, work = cluster
-    out = os.path.join(work, 'result.json')
-    run = ansible_playbook(playbook, dict(options, talosconfig=fleet.talosconfig, to_version=to_version, out=out),
-                           check=check)
-    assert_ok(run)  # the module's failure is ignored by the play and read from the result
-    with open(out, encoding='utf-8') as f:
-        return json.load(f)
-
-
-def kubectl(kubeconfig: str, *args: str) -> dict:
-    proc = subprocess.run([KUBECTL, '--kubeconfig', kubeconfig, *args, '-o', 'json'], capture_output=True,
-                          text=True, timeout=60, check=True)
-    return json.loads(proc.stdout)
+    """The module's registered result (the play ignores the task's failure: it is read from the result)."""
+    return run_kept(cluster, check, to_version=to_version, **options)
 
 
 def running_configs(fleet) -> dict[str, str]:
