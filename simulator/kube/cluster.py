@@ -6,7 +6,8 @@ Talos's node controllers and kube-controller-manager.
 Every TICK seconds the loop looks at the machines (power, kubelet service, boot stage, config) and at
 whether the store changed; only then does it reconcile, in passes until nothing more changes:
 
-* the endpoint listens once the API is up and answers 503 while it is down (simulator.kube.serving);
+* the endpoint listens once the API is up and answers 503 while it is down (simulator.kube.serving), or while
+  every control plane's kube-apiserver is being started anew (see ``api_servers_restarting``);
 * while the API is up: Talos's bootstrap manifests once per coming up (simulator.kube.manifest_apply); a Node per
   configured machine whose kubelet ran (simulator.kube.nodes), the control planes' mirror pods
   (simulator.kube.static_pods); garbage collection, Deployments, ReplicaSets, DaemonSets
@@ -101,6 +102,26 @@ def view_of(machine: 'Machine') -> MachineView:
                        _kubelet_state(machine), lifecycle_of(machine).stage if machine.running else 'unknown')
 
 
+def _container_waiting(pod: Obj) -> bool:
+    return any('waiting' in (status.get('state') or {})
+               for status in (pod.get('status') or {}).get('containerStatuses') or [])
+
+
+def api_servers_restarting(store: Store) -> bool:
+    """Whether every kube-apiserver the kubelets report is being started anew, so none serves.
+
+    A changed static pod's containers are killed before the new ones start (kubernetes/kubernetes v1.34.0
+    pkg/kubelet/kuberuntime/kuberuntime_manager.go:computePodActions, then SyncPod kills before it starts):
+    until the new kube-apiserver runs, that control plane serves nothing. The load balancer in front of them
+    (simulator.kube.serving) still has a backend while one other kube-apiserver runs; with none it answers
+    503. A mirror pod's container is only reported waiting while its static pod restarts
+    (simulator.kube.kubelet). Only clients see this: the cluster's own controllers write to the store.
+    """
+    pods, _rv = store.list('pods', 'kube-system', label_selector='k8s-app=kube-apiserver')
+    servers = [pod for pod in pods if is_mirror(pod)]
+    return bool(servers) and all(_container_waiting(pod) for pod in servers)
+
+
 class KubeCluster:
     """The fleet's Kubernetes; see the module docstring. ``machines()`` is the fleet's current machine list."""
 
@@ -157,12 +178,13 @@ class KubeCluster:
         """One look at the fleet; reconcile when something changed (see the module docstring)."""
         views = self._views()
         up = self.api_up()
-        inputs = (up, tuple(view.key for view in views))
+        answering = up and not api_servers_restarting(self.store)
+        inputs = (answering, tuple(view.key for view in views))
         due = self.kubelets.next_due()
         if inputs == self._inputs and not self._dirty and (due is None or due > time.monotonic()):
             return
         self._inputs = inputs
-        await self.front.follow(self._endpoint(views), up)
+        await self.front.follow(self._endpoint(views), answering)
         if not self.api_up():
             self._manifests_applied = False
             return

@@ -28,8 +28,10 @@ class ApiFront:
 
     @staticmethod
     def _key(wanted: Wanted) -> tuple:
-        endpoint, cluster, version = wanted
-        return endpoint, cluster.ca.crt, version
+        """What a new listener is needed for; a new version alone is not (the load balancer stays up while its
+        backends are upgraded one by one)."""
+        endpoint, cluster, _version = wanted
+        return endpoint, cluster.ca.crt
 
     async def follow(self, wanted: Optional[Wanted], up: bool) -> None:
         """Listen where ``wanted`` says once ``up``; then answer 503 while not ``up``."""
@@ -38,6 +40,8 @@ class ApiFront:
             await self._start(wanted)
         if self.server is not None:
             self.server.set_available(up)
+            if wanted is not None:
+                self.server.version_info = version_info(wanted[2])
 
     async def _start(self, wanted: Wanted) -> None:
         endpoint, cluster, version = wanted

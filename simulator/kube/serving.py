@@ -9,7 +9,10 @@ refused. Once it listened, losing etcd's quorum does not close it: every request
 ServiceUnavailable until quorum is back. That is what a client of a load-balanced cluster sees: the
 kube-apiserver processes keep running (kubelet keeps static pods up) and keep accepting connections, but
 their readiness (/readyz, etcd check) fails, so a health-checking load balancer has no ready backend and
-answers 503 itself, quickly, instead of letting requests hang on etcd timeouts.
+answers 503 itself, quickly, instead of letting requests hang on etcd timeouts. The same 503 answers while
+every control plane's kube-apiserver restarts for a changed static pod (the kubelet stops the old container
+before it starts the new one: simulator.kube.cluster.api_servers_restarting); while another control plane's
+kube-apiserver runs, the load balancer sends every request there and clients notice nothing.
 
 The serving certificate is the one Talos issues kube-apiserver from the Kubernetes CA
 (``internal/app/machined/pkg/controllers/secrets/kubernetes_dynamic_certs.go`` and ``kubernetes_cert_sans.go

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -60,6 +61,10 @@ def fleet(tmp_path_factory):
 @pytest.fixture(scope='module')
 def kube(fleet, tmp_path_factory):
     """(kubectl runner, CoreV1Api) with the admin kubeconfig from the Kubeconfig RPC."""
+    return _kube_of(fleet, tmp_path_factory, [CP, WORKER])
+
+
+def _kube_of(fleet, tmp_path_factory, nodes: list[str]):
     work = tmp_path_factory.mktemp('kubectl')
     data = b''.join(reply.bytes for reply in rpc(fleet.address(CP), fleet.tls(), MachineService.Kubeconfig))
     with tarfile.open(fileobj=io.BytesIO(gzip.decompress(data))) as tar:
@@ -75,7 +80,7 @@ def kube(fleet, tmp_path_factory):
         return proc.stdout
 
     core = kube_client.CoreV1Api(kube_config.new_client_from_config_dict(yaml.safe_load(text)))
-    wait_value(lambda: _ready_nodes(core), lambda names: names == [CP, WORKER], 60, 'two Ready nodes', 0.3)
+    wait_value(lambda: _ready_nodes(core), lambda names: names == nodes, 60, 'every node Ready', 0.3)
     return kubectl, core
 
 
@@ -154,32 +159,49 @@ def test_control_plane_configs_rendered_on_control_planes_only(fleet, kube):
     assert pod.metadata.annotations['talos.dev/secrets-version'] == '1'
 
 
+def _answer(read) -> int:
+    """The HTTP status of ``read()``: 200 when it succeeds."""
+    try:
+        read()
+    except kube_client.ApiException as exc:
+        assert exc.status != 503 or json.loads(exc.body)['reason'] == 'ServiceUnavailable', exc.body
+        return exc.status
+    return 200
+
+
+def _new_apiserver_config(fleet, machine: str) -> str:
+    return patch.apply_patches(_config(fleet, machine), [{'cluster': {'apiServer': {
+        'image': NEW_APISERVER, 'extraArgs': {'feature-gates': 'Foo=true'}}}}])
+
+
 def test_apiserver_image_apply_replaces_the_mirror_pod(fleet, kube):
+    """The only kube-apiserver restarts: the endpoint answers 503 until the new one is Ready."""
     kubectl, core = kube
     before = _mirror_pod(core)
-    fleet.ctl('kube-start-delay', '2')
+    answers: list[int] = []
+
+    def answer() -> int:
+        answers.append(_answer(lambda: core.list_namespaced_pod('kube-system')))
+        return answers[-1]
+
+    fleet.ctl('kube-start-delay', '1.0')
     try:
-        text = patch.apply_patches(_config(fleet, CP), [{'cluster': {'apiServer': {
-            'image': NEW_APISERVER, 'extraArgs': {'feature-gates': 'Foo=true'}}}}])
-        _apply(fleet, CP, text)
+        _apply(fleet, CP, _new_apiserver_config(fleet, CP))
         version, spec = wait_value(lambda: _apiserver_config(fleet), lambda found: found[0] != '1', 10,
                                    'APIServerConfig updated')
         assert version == '2' and spec['image'] == NEW_APISERVER
         assert spec['extraArgs'] == {'feature-gates': {'values': ['Foo=true']}}
-        pod = wait_value(lambda: _mirror_pod(core), lambda p: p.metadata.uid != before.metadata.uid, 10,
-                         'mirror pod replaced')
-        assert pod.spec.containers[0].image == NEW_APISERVER
-        assert pod.metadata.annotations['talos.dev/config-version'] == '2'
-        assert _condition(pod, 'Ready') != 'True'
-        row = wait_value(lambda: kubectl('get', 'pods', '-n', 'kube-system', 'kube-apiserver-' + CP).splitlines()[1],
-                         lambda line: 'ContainerCreating' in line, 5, 'kubectl shows ContainerCreating')
-        assert row.split()[1] == '0/1'
-        pod = wait_value(lambda: _mirror_pod(core), lambda p: _condition(p, 'Ready') == 'True', 20, 'new pod Ready')
-        assert pod.metadata.uid != before.metadata.uid
-        assert kubectl('get', 'pods', '-n', 'kube-system', 'kube-apiserver-' + CP).splitlines()[1].split()[1:3] == [
-            '1/1', 'Running']
+        wait_value(answer, lambda status: status == 503, 10, 'the API to answer 503', 0.05)
+        wait_value(answer, lambda status: status == 200, 20, 'the API to answer again', 0.05)
     finally:
         fleet.ctl('kube-start-delay', '0.3')
+    assert set(answers) == {200, 503}, answers
+    pod = _mirror_pod(core)  # the first answer after the window already shows the new pod Ready
+    assert pod.metadata.uid != before.metadata.uid and _condition(pod, 'Ready') == 'True'
+    assert pod.spec.containers[0].image == NEW_APISERVER
+    assert pod.metadata.annotations['talos.dev/config-version'] == '2'
+    assert kubectl('get', 'pods', '-n', 'kube-system', 'kube-apiserver-' + CP).splitlines()[1].split()[1:3] == [
+        '1/1', 'Running']
     # many reads later the version is still 2, and the final copy agrees with the pod
     assert {_apiserver_config(fleet)[0] for _read in range(5)} == {'2'}
     assert _apiserver_config(fleet, 'final-kube-apiserver')[0] == '2'
@@ -259,3 +281,37 @@ def test_talos_1_13_has_no_final_configs(fleet_113):
     assert 'startupProbesEnabled' not in spec and spec['extraArgs'] == {}
     scheduler = _listed(fleet_113, CP, 'controlplane', 'SchedulerConfigs.kubernetes.talos.dev')['kube-scheduler']
     assert yaml.safe_load(scheduler.spec.yaml_spec)['extraArgs'] == {}  # omitted when empty only from 1.14
+
+
+@pytest.fixture(scope='module')
+def fleet_3(tmp_path_factory):
+    yield from _fleet_fixture(tmp_path_factory, '--controlplanes', '3', '--bootstrap')
+
+
+def test_apiserver_restart_behind_the_load_balancer_goes_unnoticed(fleet_3, tmp_path_factory):
+    """One of three kube-apiservers restarts: the others answer every request, the new pod is seen starting."""
+    kubectl, core = _kube_of(fleet_3, tmp_path_factory, ['talos-cp-1', 'talos-cp-2', 'talos-cp-3'])
+    before = _mirror_pod(core)
+    answers: list[int] = []
+    readiness: list[str] = []
+
+    def new_pod():
+        answers.append(_answer(lambda: core.list_namespaced_pod('kube-system')))
+        pod = _mirror_pod(core)
+        if pod.metadata.uid != before.metadata.uid:
+            readiness.append(_condition(pod, 'Ready'))
+        return pod
+
+    fleet_3.ctl('kube-start-delay', '2.0')
+    try:
+        _apply(fleet_3, CP, _new_apiserver_config(fleet_3, CP))
+        wait_value(new_pod, lambda p: p.metadata.uid != before.metadata.uid, 10, 'mirror pod replaced', 0.05)
+        row = wait_value(lambda: kubectl('get', 'pods', '-n', 'kube-system', 'kube-apiserver-' + CP).splitlines()[1],
+                         lambda line: 'ContainerCreating' in line, 5, 'kubectl shows ContainerCreating')
+        assert row.split()[1] == '0/1'
+        pod = wait_value(new_pod, lambda p: _condition(p, 'Ready') == 'True', 20, 'new pod Ready', 0.05)
+    finally:
+        fleet_3.ctl('kube-start-delay', '0.3')
+    assert set(answers) == {200}, answers
+    assert readiness[0] != 'True' and readiness[-1] == 'True', readiness
+    assert pod.spec.containers[0].image == NEW_APISERVER
