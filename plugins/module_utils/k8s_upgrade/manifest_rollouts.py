@@ -7,6 +7,7 @@ syncManifestsSSA, unless its reconcile timeout is 0 @ v1.14.0-rc.1); the objects
 DaemonSets and Deployments, read as ``kubectl rollout status`` reads them (staging/src/k8s.io/kubectl/pkg/
 polymorphichelpers/rollout_status.go:DaemonSetStatusViewer.Status, DeploymentStatusViewer.Status @ v1.34.0):
 the controller has observed the object's generation, every replica is updated and available, no old one left.
+The waits ride out the API going away (api_outage.py).
 
 Private module: free to change between releases.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from ansible_collections.talos.linux.plugins.module_utils.client.wait import Deadline, Poll, wait_for
+from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.api_outage import through_api_outage
 from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.kube_proxy import rollout_state
 from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.manifest_refs import ObjRef
 from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.manifests_api import ManifestsKube
@@ -54,4 +56,4 @@ async def wait_rolled_out(kube: ManifestsKube, refs: list[ObjRef], deadline: Dea
         async def check(ref: ObjRef = ref) -> Poll:
             return workload_state(ref, await kube.live_object(ref))
 
-        await wait_for(check, '%s to roll out' % ref.describe(), deadline, None, INTERVAL)
+        await wait_for(through_api_outage(check), '%s to roll out' % ref.describe(), deadline, None, INTERVAL)

@@ -9,6 +9,7 @@ kubelet.go:upgradeKubeletOnNode, checkNodeKubeletVersion @ v1.14.0-rc.1), pollin
   and is Ready;
 - a kubelet: the kubelet Service running and healthy again with the new image in the KubeletSpec, then the
   Node with that address reports the new ``kubeletVersion`` and is Ready.
+The Kubernetes reads ride out the API going away meanwhile (api_outage.py): the only kube-apiserver restarting.
 
 Private module: free to change between releases.
 """
@@ -19,6 +20,7 @@ from typing import Any, Optional
 
 from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
 from ansible_collections.talos.linux.plugins.module_utils.client.wait import Deadline, Poll, wait_for
+from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.api_outage import through_api_outage
 from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.kube_api import UpgradeKube
 from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.running import optional_resource
 from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.talos_resources import (
@@ -76,7 +78,8 @@ async def wait_mirror_pod(kube: UpgradeKube, component: str, node: str, version:
                   and _pod_ready(pod) for pod in pods)
         return Poll(met, describe_pods(pods))
 
-    await wait_for(check, '%s pod of config version %d to be Ready' % (component, version), deadline, node, INTERVAL)
+    await wait_for(through_api_outage(check), '%s pod of config version %d to be Ready' % (component, version),
+                   deadline, node, INTERVAL)
 
 
 async def kubelet_state(client: Any, node: str) -> tuple[bool, str]:
@@ -127,4 +130,5 @@ async def wait_node_version(kube: UpgradeKube, address: str, version: str, deadl
         return Poll(condition.get('status') == 'True', 'kubeletVersion %s, Ready=%s' % (
             reported, condition.get('status')))
 
-    await wait_for(check, 'Kubernetes node to report kubelet %s and be Ready' % version, deadline, address, INTERVAL)
+    await wait_for(through_api_outage(check), 'Kubernetes node to report kubelet %s and be Ready' % version, deadline,
+                   address, INTERVAL)

@@ -29,6 +29,12 @@ from ansible_collections.talos.linux.plugins.module_utils.client.errors import T
 
 # (connect, read) seconds for one request: an API server that does not answer fails the call, not the task's clock.
 REQUEST_TIMEOUT = (10.0, 30.0)
+# Answers of an API server (or of the load balancer before it) that is there but cannot serve right now; with
+# no answer at all, worth asking again. upgrade-k8s retries on siderolabs/go-kubernetes kubernetes/errors.go:
+# IsRetryableError @ 0caf1f2 (Timeout 504, ServerTimeout and InternalError 500, EOF, connection refused or reset,
+# network timeouts); 429 TooManyRequests, 502 and 503 are added here: a busy API server and a load balancer
+# without a ready backend, which upgrade-k8s's pod informer rides out by logging every watch error.
+TRANSIENT_STATUSES = frozenset((429, 500, 502, 503, 504))
 # kubeconfig fields that hold base64 data, and the file field the client reads instead.
 _DATA_FIELDS = {
     'clusters': (('cluster', 'certificate-authority-data', 'certificate-authority'),),
@@ -50,6 +56,12 @@ class KubeError(TalosError):
     def explanation(self) -> str:
         """The API server's message followed by its causes (a refused eviction names the budget only there)."""
         return ' '.join([self.message] + self.causes)
+
+    @property
+    def transient(self) -> bool:
+        """Whether asking again later may succeed: no answer at all (refused, reset, timed out) or a status of
+        TRANSIENT_STATUSES. Anything else (401, 403, 404, 409, 422, ...) says the same again."""
+        return self.status is None or self.status in TRANSIENT_STATUSES
 
 
 def _library(purpose: str) -> Any:
