@@ -118,7 +118,10 @@ attributes:
     support: full
     details: Discovers the nodes, runs every check and returns the plan (C(plan)); changes nothing.
   diff_mode:
-    support: none
+    support: full
+    details:
+      - Shows, for each node's machine configuration and for the kube-proxy DaemonSet, the image fields the plan
+        changes (in check mode - would change), before and after; nothing else in them changes.
   idempotent:
     support: full
 notes:
@@ -246,6 +249,7 @@ endpoint:
 '''
 
 from ansible_collections.talos.linux.plugins.module_utils.frontend.module import TalosModule
+from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.plan import plan_diff
 from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.upgrade import kubernetes_upgrade
 from ansible_collections.talos.linux.plugins.module_utils.lifecycle.drain_step import drain_options
 
@@ -276,7 +280,10 @@ def main(talos: TalosModule) -> None:
     async def work(client):
         return await kubernetes_upgrade(client, params, talos.module.check_mode, talos.module.warn)
 
-    talos.module.exit_json(**talos.run(settings, work))
+    result = talos.run(settings, work)
+    if talos.module._diff:  # pylint: disable=protected-access  # AnsibleModule's public-in-practice diff flag
+        result['diff'] = plan_diff(result['plan'])
+    talos.module.exit_json(**result)
 
 
 if __name__ == '__main__':

@@ -243,8 +243,13 @@ def test_kubernetes_upgrade(cluster):
     kubelet = 'kubelet on {0}: ghcr.io/siderolabs/kubelet:v1.33.1 -> ghcr.io/siderolabs/kubelet:v1.34.1'
     steps += [kubelet.format(addresses[host]) for host in HOSTS]
 
-    plan = run('kubernetes_upgrade.yml', inventory, target, check=True)
+    plan = ansible_playbook(playbook('kubernetes_upgrade.yml'), target, inventory=inventory, check=True,
+                            env={'ANSIBLE_DIFF_ALWAYS': 'true'})  # --check --diff
     assert_ok(plan)
+    assert '--- before: node %s machine configuration' % addresses['cp-1'] in plan.output
+    assert '-kube-scheduler image: registry.k8s.io/kube-scheduler:v1.33.1' in plan.output
+    assert '+kube-scheduler image: registry.k8s.io/kube-scheduler:v1.34.1' in plan.output
+    assert '+++ after: DaemonSet kube-system/kube-proxy' in plan.output
     assert 'Kubernetes 1.33.1 -> 1.34.1: 18 image change(s) would be made' in plan.output
     assert [line for line in steps if line in plan.output] == steps
     assert kubelet_versions(cluster_dir) == {'v1.33.1'}

@@ -76,3 +76,16 @@ def build_plan(running: Running, target: KubeVersion, repositories: dict[str, st
         if kubelet_nodes is None or node in kubelet_nodes:
             steps += _step('kubelet', node, running.images.get(('kubelet', node)), repositories, target)
     return steps
+
+
+def plan_diff(plan: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Ansible's diff of a plan: for each node's machine config, then the kube-proxy DaemonSet, its image fields
+    before and after (one ``component: image`` line each) - all an upgrade changes in them."""
+    targets: dict[Optional[str], list[dict[str, Any]]] = {}
+    for step in plan:
+        targets.setdefault(step['node'], []).append(step)
+    return [{'before_header': ('node %s machine configuration' % node if node else 'DaemonSet kube-system/kube-proxy'),
+             'after_header': ('node %s machine configuration' % node if node else 'DaemonSet kube-system/kube-proxy'),
+             'before': ''.join('%s image: %s\n' % (step['component'], step['from_image']) for step in steps),
+             'after': ''.join('%s image: %s\n' % (step['component'], step['to_image']) for step in steps)}
+            for node, steps in targets.items()]

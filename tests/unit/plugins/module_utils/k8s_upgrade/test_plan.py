@@ -15,7 +15,7 @@ from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.image_prep
 from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.images import DEFAULT_REPOSITORIES
 from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.kube_api import group_version_resource
 from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.kube_proxy import rollout_state
-from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.plan import Running, Step, build_plan
+from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.plan import Running, Step, build_plan, plan_diff
 from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.repositories import repositories_of
 from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.version_path import parse_kube_version
 
@@ -150,3 +150,20 @@ def test_removed_resources_are_read_as_resource_version_group():
         'flowcontrol.apiserver.k8s.io', 'v1beta3', 'flowschemas')
     with pytest.raises(TalosError, match='expected resource.version.group'):
         group_version_resource('pods.v1')
+
+
+def test_diff_shows_each_machine_config_and_the_daemonset_with_their_image_fields_only():
+    plan = [step.as_dict() for step in build_plan(running_at('1.35.2'), TARGET, DEFAULT_REPOSITORIES, [WORKERS[0]])]
+    diff = plan_diff(plan)
+    assert [entry['before_header'] for entry in diff] == [
+        'node 10.5.0.2 machine configuration', 'node 10.5.0.3 machine configuration',
+        'DaemonSet kube-system/kube-proxy', 'node 10.5.0.4 machine configuration']
+    assert diff[0]['before'] == ''.join('%s image: %s\n' % (component, image(component, '1.35.2')) for component in
+                                        ('kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kube-proxy'))
+    assert diff[0]['after'] == diff[0]['before'].replace('v1.35.2', 'v1.36.3')
+    assert diff[2] == {'before_header': 'DaemonSet kube-system/kube-proxy',
+                       'after_header': 'DaemonSet kube-system/kube-proxy',
+                       'before': 'kube-proxy image: registry.k8s.io/kube-proxy:v1.35.2\n',
+                       'after': 'kube-proxy image: registry.k8s.io/kube-proxy:v1.36.3\n'}
+    assert diff[3]['after'] == 'kubelet image: ghcr.io/siderolabs/kubelet:v1.36.3\n'
+    assert plan_diff([]) == []
