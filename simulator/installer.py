@@ -22,6 +22,7 @@ import hashlib
 import re
 from typing import NamedTuple, Optional
 
+from simulator import image_reference
 from simulator.image_factory import catalogue
 from simulator.image_factory.factory import FACTORY, PUBLIC_HOST
 from simulator.image_factory.schematic import EMPTY_ID
@@ -34,7 +35,6 @@ DEFAULT_SCHEMATIC = EMPTY_ID
 _GHCR = re.compile(r'^ghcr\.io/siderolabs/installer:(?P<tag>v[0-9A-Za-z.+-]+)$')
 _FACTORY = re.compile(r'^(?P<host>[^/]+)/(?P<image>[A-Za-z0-9-]+)/(?P<schematic>[0-9a-f]{64})'
                       r':(?P<tag>v[0-9A-Za-z.+-]+)$')
-_PINNED = re.compile(r'^(?P<repository>[^@]+)@sha256:[0-9a-f]{64}$')
 
 
 class InstallerImage(NamedTuple):
@@ -52,15 +52,15 @@ class InstallerImage(NamedTuple):
 
     @property
     def repository(self) -> str:
-        return self.reference.rsplit(':', 1)[0]
+        return image_reference.repository(self.reference)
 
     @property
     def digest(self) -> str:
-        return 'sha256:' + hashlib.sha256(self.reference.encode()).hexdigest()
+        return image_reference.digest(self.reference)
 
     @property
     def pinned(self) -> str:
-        return '%s@%s' % (self.repository, self.digest)
+        return image_reference.pinned(self.reference)
 
 
 class ImageNotFound(Exception):
@@ -132,7 +132,7 @@ def resolve(reference: str) -> InstallerImage:
 
 
 def pinned_repository(reference: str) -> Optional[str]:
-    match = _PINNED.match(reference.strip())
+    match = image_reference.PINNED.match(reference.strip())
     return match.group('repository') if match else None
 
 

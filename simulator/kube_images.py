@@ -18,6 +18,7 @@ import hashlib
 import re
 from typing import NamedTuple, Optional
 
+from simulator import image_reference
 from simulator.installer import ImageNotFound
 
 KUBE_REPOSITORIES = ('registry.k8s.io/kube-apiserver', 'registry.k8s.io/kube-controller-manager',
@@ -35,7 +36,6 @@ RELEASES = {24: 3, 25: 5, 26: 3, 27: 4, 28: 3, 29: 7, 30: 5, 31: 4, 32: 4, 33: 7
 PRERELEASES = frozenset({(37, 0, 'rc.0')})
 
 _TAGGED = re.compile(r'^(?P<repository>[^@]+):(?P<tag>[^:/@]+)$')
-_PINNED = re.compile(r'^(?P<repository>[^@]+)@sha256:[0-9a-f]{64}$')
 _VERSION = re.compile(r'^v1\.(?P<minor>0|[1-9][0-9]*)\.(?P<patch>0|[1-9][0-9]*)(?:-(?P<pre>[0-9A-Za-z.]+))?$')
 
 
@@ -46,16 +46,15 @@ class KubeImage(NamedTuple):
 
     @property
     def repository(self) -> str:
-        return self.reference.rsplit(':', 1)[0]
+        return image_reference.repository(self.reference)
 
     @property
     def digest(self) -> str:
-        return 'sha256:' + hashlib.sha256(self.reference.encode()).hexdigest()
+        return image_reference.digest(self.reference)
 
     @property
     def pinned(self) -> str:
-        """What ImageService.Pull answers: the name pinned to its digest (internal/app/images/images.go:Pull)."""
-        return '%s@%s' % (self.repository, self.digest)
+        return image_reference.pinned(self.reference)
 
     def layers(self) -> list[tuple[str, int]]:
         """(layer digest, size) of its layers, stable per reference."""
@@ -67,7 +66,7 @@ class KubeImage(NamedTuple):
 def repository_of(reference: str) -> Optional[str]:
     """The Kubernetes repository a reference (tagged or pinned) names; None for any other image."""
     ref = reference.strip()
-    match = _TAGGED.match(ref) or _PINNED.match(ref)
+    match = _TAGGED.match(ref) or image_reference.PINNED.match(ref)
     repository = match.group('repository') if match else None
     return repository if repository in KUBE_REPOSITORIES + (KUBELET_REPOSITORY,) else None
 
