@@ -16,34 +16,13 @@ import time
 import pytest
 
 from ansible_collections.talos.linux.tests.integration.kept_result_cluster import kept_result_cluster, kubectl, run_kept
+from ansible_collections.talos.linux.tests.integration.test_kubernetes_upgrade import PLAYBOOK  # the same task
 
 kube_client = pytest.importorskip('kubernetes.client')
 kube_config = pytest.importorskip('kubernetes.config')
 
 TARGET = '1.34.2'
 STATIC_PODS = ('kube-apiserver', 'kube-controller-manager', 'kube-scheduler')
-
-PLAYBOOK = '''
-- name: kubernetes_upgrade
-  hosts: localhost
-  connection: local
-  gather_facts: false
-  tasks:
-    - name: Upgrade Kubernetes
-      talos.linux.kubernetes_upgrade:
-        talosconfig: "{{ talosconfig }}"
-        to_version: "{{ to_version }}"
-        wait_timeout: 60
-      register: upgraded
-      ignore_errors: true
-
-    - name: Keep the result
-      ansible.builtin.copy:
-        content: "{{ upgraded | to_json }}"
-        dest: "{{ out }}"
-        mode: "0600"
-      check_mode: false
-'''
 
 
 @pytest.fixture(scope='module')
