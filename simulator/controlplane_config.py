@@ -27,11 +27,11 @@ does, so it carries the same version.
 from __future__ import annotations
 
 import functools
-import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from simulator import protoenc
+from simulator.boot_versions import VersionTables
 from simulator.kube.settings import config_documents, dig, machine_kube_config
 
 if TYPE_CHECKING:
@@ -199,15 +199,7 @@ def render(config_yaml: str, line: tuple[int, int]) -> dict[str, Spec]:
     return out
 
 
-class _Versions:
-    """One machine's versions for one boot: component -> (spec fingerprint, version)."""
-
-    def __init__(self, boot_id: str) -> None:
-        self.boot_id = boot_id
-        self.seen: dict[str, tuple[bytes, int]] = {}
-
-
-_VERSIONS: 'weakref.WeakKeyDictionary[Machine, _Versions]' = weakref.WeakKeyDictionary()
+_VERSIONS = VersionTables()
 
 
 def _is_controlplane(machine: 'Machine') -> bool:
@@ -218,18 +210,12 @@ def current(machine: 'Machine') -> dict[str, ComponentConfig]:
     """component -> its config resource now; a spec that changed since the last look is one version up."""
     if not _is_controlplane(machine):
         return {}
-    table = _VERSIONS.get(machine)
-    if table is None or table.boot_id != machine.boot_id:
-        table = _VERSIONS[machine] = _Versions(machine.boot_id)
+    table = _VERSIONS.of(machine)
     out = {}
     for component, (spec, proto) in render(machine.config_yaml or '', machine.version.line).items():
-        fingerprint = proto + repr(spec).encode()
-        previous = table.seen.get(component)
-        version = 1 if previous is None else previous[1] + (previous[0] != fingerprint)
-        table.seen[component] = (fingerprint, version)
+        version = table.version(component, proto + repr(spec).encode())
         out[component] = ComponentConfig(TYPES[component], component, OWNERS[component], spec, proto, version)
-    for component in set(table.seen) - set(out):
-        del table.seen[component]
+    table.keep_only(out)
     return out
 
 

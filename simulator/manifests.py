@@ -22,13 +22,13 @@ simulator.controlplane_config keeps them: changing ``cluster.proxy.image`` grows
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from google.protobuf import struct_pb2
 
 from simulator import protoenc
+from simulator.boot_versions import VersionTables
 from simulator.kube import addons
 from simulator.readiness import kubernetes_api_up
 
@@ -75,35 +75,14 @@ def _manifest_spec(objects: list[dict[str, Any]]) -> tuple[list[Any], bytes]:
     return items, protoenc.encode([(1, [(1, _struct(item))]) for item in items])
 
 
-class _Versions:
-    """One machine's versions for one boot: resource id -> (spec fingerprint, version)."""
-
-    def __init__(self, boot_id: str) -> None:
-        self.boot_id = boot_id
-        self.seen: dict[tuple[str, str], tuple[bytes, int]] = {}
-
-    def version(self, key: tuple[str, str], proto: bytes) -> int:
-        previous = self.seen.get(key)
-        version = 1 if previous is None else previous[1] + (previous[0] != proto)
-        self.seen[key] = (proto, version)
-        return version
-
-
-_VERSIONS: 'weakref.WeakKeyDictionary[Machine, _Versions]' = weakref.WeakKeyDictionary()
-
-
-def _table(machine: 'Machine') -> _Versions:
-    table = _VERSIONS.get(machine)
-    if table is None or table.boot_id != machine.boot_id:
-        table = _VERSIONS[machine] = _Versions(machine.boot_id)
-    return table
+_VERSIONS = VersionTables()
 
 
 def resources(machine: 'Machine') -> list[Rendered]:
     """The machine's Manifests (by id) and, once applied, its ManifestStatus; nothing on a worker."""
     if not machine.configured or machine.planned_type != 'controlplane':
         return []
-    table = _table(machine)
+    table = _VERSIONS.of(machine)
     out = []
     for manifest_id, objects in sorted(addons.manifests(machine.config_yaml or '')):
         spec, proto = _manifest_spec(objects)
