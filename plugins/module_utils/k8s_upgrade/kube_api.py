@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from ansible_collections.talos.linux.plugins.module_utils.kube.client import KubeClient, KubeError
+from ansible_collections.talos.linux.plugins.module_utils.kube.client import KubeClient, KubeError, unless_missing
 
 FIELD_MANAGER = 'talos'
 STRATEGIC_MERGE = 'application/strategic-merge-patch+json'
@@ -43,12 +43,7 @@ class UpgradeKube(KubeClient):
 
     async def optional_daemonset(self, namespace: str, name: str) -> Optional[dict[str, Any]]:
         """The DaemonSet, None when the cluster has none by that name (kube-proxy disabled)."""
-        try:
-            return await self.daemonset(namespace, name)
-        except KubeError as exc:
-            if exc.status == 404:
-                return None
-            raise
+        return await unless_missing(self.daemonset(namespace, name))
 
     async def set_container_image(self, namespace: str, name: str, container: str, image: str) -> dict[str, Any]:
         """Strategic-merge PATCH of one container's image in a DaemonSet's pod template; the DaemonSet after."""
@@ -61,10 +56,6 @@ class UpgradeKube(KubeClient):
         group, version, plural = group_version_resource(resource)
         import kubernetes.client  # pylint: disable=import-outside-toplevel  # imported already by __aenter__
         custom = kubernetes.client.CustomObjectsApi(self._api)
-        try:
-            listed = await self._call('list %s' % resource, custom.list_cluster_custom_object, group, version, plural)
-        except KubeError as exc:
-            if exc.status == 404:
-                return None
-            raise
-        return len((listed or {}).get('items') or [])
+        listed = await unless_missing(self._call('list %s' % resource, custom.list_cluster_custom_object, group,
+                                                 version, plural))
+        return None if listed is None else len(listed.get('items') or [])

@@ -27,7 +27,7 @@ from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.manifest_r
                                                                                             INVENTORY_NAMESPACE,
                                                                                             ObjRef, ref_of,
                                                                                             version_of)
-from ansible_collections.talos.linux.plugins.module_utils.kube.client import KubeError
+from ansible_collections.talos.linux.plugins.module_utils.kube.client import KubeError, unless_missing
 
 APPLY_PATCH = 'application/apply-patch+yaml'
 
@@ -77,12 +77,7 @@ class ManifestsKube(UpgradeKube):
     async def live_object(self, ref: ObjRef, version: str = '') -> Optional[dict[str, Any]]:
         """The object as the API server has it (``version`` empty: the group's preferred); None when missing."""
         path = await self._path((ref.group, version), ref.kind, ref.namespace, ref.name)
-        try:
-            return await self._request('get %s' % ref.describe(), 'get', path)
-        except KubeError as exc:
-            if exc.status == 404:
-                return None
-            raise
+        return await unless_missing(self._request('get %s' % ref.describe(), 'get', path))
 
     async def server_side_apply(self, obj: dict[str, Any], dry_run: bool) -> dict[str, Any]:
         """The object after a forced server-side apply by ``talos`` (only computed when ``dry_run``)."""
@@ -100,13 +95,8 @@ class ManifestsKube(UpgradeKube):
 
     async def inventory(self) -> Optional[dict[str, Any]]:
         """The inventory ConfigMap; None before the first sync."""
-        try:
-            return await self._call('get the inventory', self._core.read_namespaced_config_map, INVENTORY_NAME,
-                                    INVENTORY_NAMESPACE)
-        except KubeError as exc:
-            if exc.status == 404:
-                return None
-            raise
+        return await unless_missing(self._call('get the inventory', self._core.read_namespaced_config_map,
+                                               INVENTORY_NAME, INVENTORY_NAMESPACE))
 
     async def write_inventory(self, keys: list[str], exists: bool) -> None:
         """The inventory holding exactly ``keys`` (replaced as a whole, or created)."""

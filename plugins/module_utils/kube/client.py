@@ -21,7 +21,7 @@ import json
 import os
 import shutil
 import tempfile
-from typing import Any, Optional
+from typing import Any, Awaitable, Optional, TypeVar
 
 from ansible.module_utils.basic import missing_required_lib
 
@@ -62,6 +62,19 @@ class KubeError(TalosError):
         """Whether asking again later may succeed: no answer at all (refused, reset, timed out) or a status of
         TRANSIENT_STATUSES. Anything else (401, 403, 404, 409, 422, ...) says the same again."""
         return self.status is None or self.status in TRANSIENT_STATUSES
+
+
+T = TypeVar('T')
+
+
+async def unless_missing(call: Awaitable[T]) -> Optional[T]:
+    """The answer of a read; None when the object is not there (404). Any other error is raised."""
+    try:
+        return await call
+    except KubeError as exc:
+        if exc.status == 404:
+            return None
+        raise
 
 
 def _library(purpose: str) -> Any:

@@ -27,7 +27,7 @@ from typing import Any, Optional
 
 from ansible_collections.talos.linux.plugins.module_utils.client.wait import Deadline, Poll, WaitTimedOut, poll
 from ansible_collections.talos.linux.plugins.module_utils.kube import pod_rules
-from ansible_collections.talos.linux.plugins.module_utils.kube.client import KubeClient, KubeError
+from ansible_collections.talos.linux.plugins.module_utils.kube.client import KubeClient, KubeError, unless_missing
 from ansible_collections.talos.linux.plugins.module_utils.kube.node import (cordoned, cordoned_by_us, read_node,
                                                                             set_unschedulable, wait_ready)
 
@@ -102,13 +102,8 @@ async def _evict(kube: KubeClient, pod: dict[str, Any], deadline: Deadline) -> O
         return Poll(True)
 
     async def gone() -> Poll:
-        try:
-            current = await kube.pod(namespace, name)
-        except KubeError as exc:
-            if exc.status == 404:
-                return Poll(True)
-            raise
-        if current['metadata'].get('uid') != uid:
+        current = await unless_missing(kube.pod(namespace, name))
+        if current is None or current['metadata'].get('uid') != uid:
             return Poll(True)
         return Poll(False, seen='still terminating (phase %s)' % (current.get('status') or {}).get('phase'))
 
