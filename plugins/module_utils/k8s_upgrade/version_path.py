@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
-from ansible_collections.talos.linux.plugins.module_utils.client.version import parse_version
+from ansible_collections.talos.linux.plugins.module_utils.client.version import TalosVersion, parse_version
 from ansible_collections.talos.linux.plugins.module_utils.lifecycle.upgrade_path import RULES
 
 _VERSION = re.compile(r'^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$')
@@ -54,10 +54,8 @@ class KubeVersion:
         return (self.major, self.minor, self.patch)
 
     def _key(self) -> tuple:
-        # Semver precedence: a release after its pre-releases; numeric identifiers before alphanumeric ones.
-        identifiers = tuple((0, int(part), '') if part.isdigit() else (1, 0, part)
-                            for part in self.pre.split('.')) if self.pre else ()
-        return (self.core(), not self.pre, identifiers)
+        # Semver precedence, the same rule as Talos versions' (client/version.py).
+        return TalosVersion(*self.core(), tuple(self.pre.split('.')) if self.pre else ()).key()
 
     def __lt__(self, other: object) -> bool:
         if not isinstance(other, KubeVersion):

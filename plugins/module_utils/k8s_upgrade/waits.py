@@ -56,8 +56,7 @@ async def wait_config_rendered(client: Any, component: str, node: str, before: i
 
 
 def _pod_ready(pod: dict[str, Any]) -> bool:
-    return any(c.get('type') == 'Ready' and c.get('status') == 'True'
-               for c in (pod.get('status') or {}).get('conditions') or [])
+    return (ready_condition(pod) or {}).get('status') == 'True'
 
 
 def describe_pods(pods: list[dict[str, Any]]) -> str:

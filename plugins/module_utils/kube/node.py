@@ -45,6 +45,7 @@ def cordoned_by_us(node: dict[str, Any]) -> bool:
 
 
 def ready_condition(node: dict[str, Any]) -> Optional[dict[str, Any]]:
+    """The Ready condition of a Node (or of a Pod: both keep it in status.conditions); None before there is one."""
     for condition in (node.get('status') or {}).get('conditions') or []:
         if condition.get('type') == 'Ready':
             return condition
