@@ -8,11 +8,16 @@ order: bootstrap, then operations, then membership changes, then recovery.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import socket
 import sys
 
 import pytest
 
+from ansible_collections.talos.linux.plugins.module_utils.client.client import TalosClient
+from ansible_collections.talos.linux.plugins.module_utils.client.connection import settings_from_options
+from ansible_collections.talos.linux.plugins.module_utils.etcd.backup import take_snapshot
 from ansible_collections.talos.linux.tests.integration.conftest import (
     REPO, ansible_playbook, assert_ok, sim, start_fleet)
 
@@ -37,6 +42,22 @@ def test_bootstrap_once(etcd_fleet):
 
 def test_snapshot_defragment_alarms(etcd_fleet, tmp_path):
     assert_ok(ansible_playbook('etcd_ops.yml', dict(common(etcd_fleet), backup_dir=str(tmp_path))))
+
+
+def test_snapshot_fails_over_from_an_unreachable_endpoint(etcd_fleet, tmp_path):
+    """The snapshot reader (client.bulk_stream) moves on to the next endpoint when the first refuses connections."""
+    with socket.socket() as closed:
+        closed.bind(('127.0.0.1', 0))
+        dead = '127.0.0.1:%d' % closed.getsockname()[1]
+    cps = etcd_fleet.addresses('controlplane')
+    settings = settings_from_options({'talosconfig': etcd_fleet.talosconfig, 'endpoints': [dead, cps[0]]})
+
+    async def snapshot():
+        async with TalosClient(settings) as client:
+            return await take_snapshot(client, cps[1], str(tmp_path / 'failover.snapshot'))
+    facts = asyncio.run(snapshot())
+    assert facts['hash_verified'] and facts['size'] % 512 == 32
+    assert os.path.getsize(facts['path']) == facts['size']
 
 
 def test_quorum_and_membership(etcd_fleet):

@@ -66,17 +66,24 @@ class SnapshotWriter:
 
     def write(self, chunk: bytes) -> None:
         # Talos sends a snapshot in messages of at most 1 KiB (Server.EtcdSnapshot @ v1.13.9 reads etcd through
-        # pkg/chunker/stream's default 1024-byte buffer): writing and hashing WRITE_BATCH bytes at a time
-        # leaves one copy per message.
-        self._pending += chunk
+        # pkg/chunker/stream's default 1024-byte buffer): small chunks are gathered to write and hash WRITE_BATCH
+        # bytes at a time, and a chunk that big already (client.bulk_stream joins messages) goes out uncopied.
         self.size += len(chunk)
+        if not self._pending and len(chunk) >= WRITE_BATCH:
+            self._write_out(chunk)
+            return
+        self._pending += chunk
         if len(self._pending) >= WRITE_BATCH:
             self._drain()
 
     def _drain(self) -> None:
-        """Write and hash the gathered bytes, in one pass: all but the last HASH_SIZE bytes seen are database,
-        and the file's own sha256 is the database's continued over that tail (see commit)."""
-        with memoryview(self._pending) as data:
+        self._write_out(self._pending)
+        self._pending = bytearray()
+
+    def _write_out(self, chunk: bytes | bytearray) -> None:
+        """Write and hash bytes in one pass: all but the last HASH_SIZE bytes seen are database, and the file's
+        own sha256 is the database's continued over that tail (see commit)."""
+        with memoryview(chunk) as data:
             try:
                 self._file.write(data)
             except OSError as exc:
@@ -89,7 +96,6 @@ class SnapshotWriter:
                 joined = self._tail + bytes(data)
                 self._db_hash.update(joined[:-HASH_SIZE])
                 self._tail = joined[-HASH_SIZE:]
-        self._pending = bytearray()
 
     @property
     def has_hash(self) -> bool:

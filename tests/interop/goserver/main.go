@@ -9,7 +9,8 @@
 // codec) and the few fields the tests need are written with protowire.
 //
 // The `node` metadata selects test behaviour: "refuse" answers PERMISSION_DENIED before reading
-// the request, "status-N" fails with gRPC code N after reading it, "slow" answers after 2 s.
+// the request, "status-N" fails with gRPC code N after reading it, "slow" answers after 2 s;
+// EtcdSnapshot answers "bulk-BYTES" and "bulk-BYTES-status-N" (see etcdSnapshot).
 // SIGUSR1 stops the serving grpc.Server gracefully (GOAWAY, in-flight calls finish) while a new
 // one takes over the listener, as a restarting apid does; SIGTERM stops gracefully and exits.
 package main
@@ -17,6 +18,7 @@ package main
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/binary"
 	"flag"
 	"fmt"
 	"io"
@@ -193,6 +195,8 @@ func handle(_ interface{}, stream grpc.ServerStream) error {
 		return readStream(stream, readPath(request))
 	case "/machine.MachineService/EtcdRecover":
 		return recoverUpload(stream)
+	case "/machine.MachineService/EtcdSnapshot":
+		return etcdSnapshot(stream, node)
 	}
 	return status.Errorf(codes.Unimplemented, "unknown method %s", method)
 }
@@ -218,6 +222,37 @@ func readStream(stream grpc.ServerStream, path string) error {
 		if err := stream.SendMsg(dataMessage([]byte(fmt.Sprintf("chunk %d\n", i)))); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// etcdSnapshot answers node "bulk-BYTES" with BYTES of data in 1 KiB common.Data messages, one SendMsg each,
+// as Talos streams a snapshot (pkg/chunker/stream's 1024-byte reads); message i is its index (4 bytes, big
+// endian) over and over, so a lost, repeated or reordered message shows. "bulk-BYTES-status-N" then fails with
+// gRPC code N instead of ending well.
+func etcdSnapshot(stream grpc.ServerStream, node string) error {
+	spec, failure, failing := strings.Cut(strings.TrimPrefix(node, "bulk-"), "-status-")
+	total, err := strconv.Atoi(spec)
+	if !strings.HasPrefix(node, "bulk-") || err != nil {
+		return status.Errorf(codes.InvalidArgument, "node %q is not bulk-BYTES", node)
+	}
+	chunk := make([]byte, 1024)
+	for i := 0; total > 0; i++ {
+		for j := 0; j < len(chunk); j += 4 {
+			binary.BigEndian.PutUint32(chunk[j:], uint32(i))
+		}
+		n := len(chunk)
+		if total < n {
+			n = total
+		}
+		if err := stream.SendMsg(dataMessage(chunk[:n])); err != nil {
+			return err
+		}
+		total -= n
+	}
+	if failing {
+		code, _ := strconv.Atoi(failure)
+		return status.Errorf(codes.Code(code), "failed after the data as asked")
 	}
 	return nil
 }
