@@ -63,11 +63,9 @@ proto: setup
 demo: setup
 	scripts/demo.sh
 
-## bench: benchmarks (not tests); prints figures
+## bench: benchmarks (not tests): each prints its figures side by side, then issue 20's goals as one table
 bench: setup
-	$(PY) bench/node_info_fanout.py
-	$(PY) bench/rolling_upgrade.py
-	$(PY) bench/etcd_snapshot.py
+	$(PY) bench/report.py
 
 clean:
 	rm -rf .build tests/output

@@ -31,6 +31,8 @@ import textwrap
 import time
 import urllib.request
 
+from results import record
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VENV_BIN = os.path.dirname(sys.executable)
 COLLECTIONS = os.path.join(REPO, '.build', 'collections')
@@ -167,6 +169,9 @@ def main() -> int:
             print('module code path peak memory: RSS %s, Python allocations (tracemalloc) %s; hash verified %s, '
                   'revision %s' % (mb(facts['maxrss']), mb(facts['traced_peak']), facts['hash_verified'],
                                    facts['revision']))
+            record('etcd_snapshot', size_mb=size / 1e6, etcdctl=reference, direct=statistics.median(direct),
+                   playbook=statistics.median(playbook), client_cpu=statistics.median(cpu),
+                   peak_rss_mb=facts['maxrss'] / 1e6)
         finally:
             sim('down', '--state-dir', state)
     return 0

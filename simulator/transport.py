@@ -29,6 +29,7 @@ from grpclib.exceptions import GRPCError
 from grpclib.protocol import H2Protocol
 from grpclib.server import Handler, Server
 from h2.events import RequestReceived
+from h2.settings import SettingCodes
 
 from simulator import client_verify
 from simulator.apid_faults import ApidFaults
@@ -44,6 +45,11 @@ MAX_RECV_MESSAGE_SIZE = 32 * 1024 * 1024
 # pkg/grpc/factory/factory.go:ServerGracefulStop @ v1.13.9); `up --grace-period` overrides it.
 GRACEFUL_STOP_TIMEOUT = 10.0
 GRPC_CONTENT_TYPE = 'application/grpc'
+# apid sets no grpc.MaxConcurrentStreams, so grpc-go's server takes no limit (math.MaxUint32) and advertises none
+# (server.go:defaultServerOptions, internal/transport/http2_server.go:NewServerTransport @ grpc-go v1.83.0, the
+# version in Talos's go.mod @ v1.14.0-rc.1). h2 advertises 100 unless told otherwise: a client fanning out more
+# calls than that over one connection would queue where Talos lets them run.
+NO_STREAM_LIMIT = 2 ** 32 - 1
 
 
 def configure(grace_period: Optional[float] = None) -> None:
@@ -100,10 +106,12 @@ class _TrackedProtocol(H2Protocol):
             transport.abort()
             return
         self._owner.connections.add(self)
+        h2_connection = self.connection._connection  # pylint: disable=protected-access  # grpclib 0.4.x
+        h2_connection.update_settings({SettingCodes.MAX_CONCURRENT_STREAMS: NO_STREAM_LIMIT})
+        self.connection.flush()
         self.drain = Drain(self.connection, self.processor, transport)
         accept = self.processor.processors[RequestReceived]
         self.processor.processors[RequestReceived] = lambda event: self._on_request(event, accept)
-        h2_connection = self.connection._connection  # pylint: disable=protected-access  # grpclib 0.4.x
         send_headers = h2_connection.send_headers
         h2_connection.send_headers = lambda stream_id, headers, *args, **kwargs: send_headers(
             stream_id, self._go_headers(stream_id, headers), *args, **kwargs)

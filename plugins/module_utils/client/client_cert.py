@@ -17,13 +17,6 @@ import datetime
 import ssl
 from typing import Any, Optional
 
-try:
-    from cryptography import x509
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.x509.oid import ExtendedKeyUsageOID
-except ImportError:
-    pass  # the connection settings report the missing library first
-
 from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
 from ansible_collections.talos.linux.plugins.module_utils.client.pki import PKIError, load_certificates
 
@@ -73,6 +66,11 @@ class ClientCertificate:
         return self.cert.not_valid_before_utc
 
     def _usage_problem(self) -> Optional[str]:
+        # cryptography is loaded by now (the certificate was parsed); imported here so importing this module does
+        # not load it (see pki.HAS_CRYPTOGRAPHY).
+        from cryptography import x509  # pylint: disable=import-outside-toplevel
+        from cryptography.x509.oid import ExtendedKeyUsageOID  # pylint: disable=import-outside-toplevel
+
         try:
             usages = list(self.cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value)
         except x509.ExtensionNotFound:
@@ -112,6 +110,8 @@ class ClientCertificate:
         return ''
 
     def _issued_by_context_ca(self) -> Optional[bool]:
+        from cryptography.exceptions import InvalidSignature  # pylint: disable=import-outside-toplevel
+
         if not self.ca_pem:
             return None
         try:

@@ -14,19 +14,17 @@ import datetime
 import hashlib
 import ipaddress
 import re
-from typing import Any, NamedTuple, Sequence
+from importlib.util import find_spec
+from typing import TYPE_CHECKING, Any, NamedTuple, Sequence
 
-try:
+if TYPE_CHECKING:
     from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-except ImportError:
-    HAS_CRYPTOGRAPHY = False
-else:
-    HAS_CRYPTOGRAPHY = True
 
 from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
+
+# cryptography is imported by the functions that use it, on first use: a task that parses no certificate (an
+# insecure call to a node in maintenance mode) does not pay for loading it.
+HAS_CRYPTOGRAPHY = find_spec('cryptography') is not None
 
 ED25519_LABEL = 'ED25519 PRIVATE KEY'
 PEM_BLOCK = re.compile(rb'-----BEGIN ([A-Z0-9 ]+)-----\r?\n.*?-----END \1-----\r?\n?', re.S)
@@ -51,6 +49,7 @@ def pem_blocks(data: bytes) -> list[tuple[str, bytes]]:
 
 def load_private_key(pem: bytes, what: str = 'private key'):
     """Load a PEM private key, accepting Talos's ``ED25519 PRIVATE KEY`` label."""
+    from cryptography.hazmat.primitives import serialization  # pylint: disable=import-outside-toplevel
     blocks = pem_blocks(pem)
     keys = [(label, block) for label, block in blocks if label.endswith('PRIVATE KEY')]
     if not keys:
@@ -65,6 +64,8 @@ def load_private_key(pem: bytes, what: str = 'private key'):
 
 
 def load_certificates(pem: bytes, what: str = 'certificate') -> list:
+    from cryptography import x509  # pylint: disable=import-outside-toplevel
+
     certs = [block for label, block in pem_blocks(pem) if label == 'CERTIFICATE']
     if not certs:
         raise PKIError('%s: no PEM CERTIFICATE block found' % what)
@@ -76,6 +77,8 @@ def load_certificates(pem: bytes, what: str = 'certificate') -> list:
 
 def encode_private_key(key) -> bytes:
     """PEM in the encoding Talos writes: Ed25519 as labelled PKCS#8, EC as SEC1, RSA as PKCS#1."""
+    from cryptography.hazmat.primitives import serialization  # pylint: disable=import-outside-toplevel
+    from cryptography.hazmat.primitives.asymmetric import ed25519  # pylint: disable=import-outside-toplevel
     if isinstance(key, ed25519.Ed25519PrivateKey):
         der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
@@ -90,6 +93,7 @@ def encode_private_key(key) -> bytes:
 
 def openssl_private_key(pem: bytes, what: str = 'private key') -> bytes:
     """The same key as unencrypted PKCS#8 ``PRIVATE KEY`` PEM, which OpenSSL always reads."""
+    from cryptography.hazmat.primitives import serialization  # pylint: disable=import-outside-toplevel
     key = load_private_key(pem, what)
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                              serialization.NoEncryption())
@@ -97,13 +101,18 @@ def openssl_private_key(pem: bytes, what: str = 'private key') -> bytes:
 
 def spki_fingerprint(cert_der: bytes) -> str:
     """base64 SHA-256 of a certificate's SubjectPublicKeyInfo, as talosctl prints it."""
+    from cryptography import x509  # pylint: disable=import-outside-toplevel
+    from cryptography.hazmat.primitives import serialization  # pylint: disable=import-outside-toplevel
     cert = x509.load_der_x509_certificate(cert_der)
     spki = cert.public_key().public_bytes(serialization.Encoding.DER,
                                           serialization.PublicFormat.SubjectPublicKeyInfo)
     return base64.b64encode(hashlib.sha256(spki).digest()).decode('ascii')
 
 
-def _name(common_name: str | None, organizations: Sequence[str]) -> 'x509.Name':
+def _name(common_name: str | None, organizations: Sequence[str]) -> x509.Name:
+    from cryptography import x509  # pylint: disable=import-outside-toplevel
+    from cryptography.x509.oid import NameOID  # pylint: disable=import-outside-toplevel
+
     attrs = [x509.NameAttribute(NameOID.ORGANIZATION_NAME, org) for org in organizations]
     if common_name:
         attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name))
@@ -111,6 +120,9 @@ def _name(common_name: str | None, organizations: Sequence[str]) -> 'x509.Name':
 
 
 def _sign_algorithm(key):
+    from cryptography.hazmat.primitives import hashes  # pylint: disable=import-outside-toplevel
+    from cryptography.hazmat.primitives.asymmetric import ed25519  # pylint: disable=import-outside-toplevel
+
     return None if isinstance(key, ed25519.Ed25519PrivateKey) else hashes.SHA256()
 
 
@@ -119,6 +131,8 @@ def _now() -> datetime.datetime:
 
 
 def new_private_key(algorithm: str = 'ed25519'):
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa  # pylint: disable=import-outside-toplevel
+
     if algorithm == 'ed25519':
         return ed25519.Ed25519PrivateKey.generate()
     if algorithm == 'ecdsa':
@@ -132,6 +146,7 @@ def _builder(subject: x509.Name, issuer: x509.Name, public_key: Any, start: date
              lifetime: datetime.timedelta, ca: bool) -> x509.CertificateBuilder:
     """What every certificate here has: validity from ``start`` (less clock skew), basic constraints and a
     key usage of digital signature, plus certificate and CRL signing for a CA."""
+    from cryptography import x509  # pylint: disable=import-outside-toplevel
     return (
         x509.CertificateBuilder()
         .subject_name(subject).issuer_name(issuer)
@@ -148,6 +163,10 @@ def _builder(subject: x509.Name, issuer: x509.Name, public_key: Any, start: date
 def generate_ca(organization: str = 'talos', common_name: str | None = None, algorithm: str = 'ed25519',
                 lifetime: datetime.timedelta = CA_LIFETIME) -> CertAndKey:
     """A self-signed CA (Talos's OS CA is Ed25519 with O=talos, valid 10 years)."""
+    from cryptography import x509  # pylint: disable=import-outside-toplevel
+    from cryptography.hazmat.primitives import serialization  # pylint: disable=import-outside-toplevel
+    from cryptography.x509.oid import ExtendedKeyUsageOID  # pylint: disable=import-outside-toplevel
+
     key = new_private_key(algorithm)
     name = _name(common_name, [organization] if organization else [])
     cert = (
@@ -165,6 +184,8 @@ def generate_ca(organization: str = 'talos', common_name: str | None = None, alg
 def _with_authority_key(builder: x509.CertificateBuilder, ca_cert: x509.Certificate) -> x509.CertificateBuilder:
     """The CA's subject key identifier as the leaf's authority key identifier, as Go's CreateCertificate does
     when the CA has one (a CA made elsewhere may not)."""
+    from cryptography import x509  # pylint: disable=import-outside-toplevel
+
     try:
         ski = ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
     except x509.ExtensionNotFound:
@@ -183,6 +204,11 @@ def issue_certificate(ca: CertAndKey, *, common_name: str | None = None, organiz
     ``sans`` mixes IP addresses and DNS names. Client certificates carry the roles as Organization
     values and ExtKeyUsage ClientAuth only, which Talos requires.
     """
+    from cryptography import x509  # pylint: disable=import-outside-toplevel
+    from cryptography.hazmat.primitives import serialization  # pylint: disable=import-outside-toplevel
+    from cryptography.hazmat.primitives.asymmetric import ed25519  # pylint: disable=import-outside-toplevel
+    from cryptography.x509.oid import ExtendedKeyUsageOID  # pylint: disable=import-outside-toplevel
+
     ca_cert = load_certificates(ca.crt, 'CA certificate')[0]
     ca_key = load_private_key(ca.key, 'CA key')
     if isinstance(ca_key, ed25519.Ed25519PrivateKey):
@@ -213,5 +239,7 @@ def issue_certificate(ca: CertAndKey, *, common_name: str | None = None, organiz
 
 def certificate_roles(crt_pem: bytes) -> list[str]:
     """The Organization values of a certificate: Talos roles for a client certificate."""
+    from cryptography.x509.oid import NameOID  # pylint: disable=import-outside-toplevel
+
     cert = load_certificates(crt_pem)[0]
     return [attr.value for attr in cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)]

@@ -35,7 +35,7 @@ from ansible_collections.talos.linux.plugins.module_utils.client.errors import T
 from ansible_collections.talos.linux.plugins.module_utils.configgen import talosconfig
 from ansible_collections.talos.linux.plugins.module_utils.configgen.machine_config import load_bundle
 from ansible_collections.talos.linux.plugins.module_utils.frontend import files, redact
-from ansible_collections.talos.linux.plugins.module_utils.machineconfig import schema
+from ansible_collections.talos.linux.plugins.module_utils.machineconfig import go_duration
 from ansible_collections.talos.linux.plugins.module_utils.machineconfig.errors import MachineConfigError
 
 
@@ -71,7 +71,7 @@ def duration(value: Any, name: str, positive: bool = False) -> datetime.timedelt
         result = datetime.timedelta(seconds=int(str(value).strip()))
     else:
         try:
-            result = datetime.timedelta(microseconds=schema.parse_duration(str(value).strip()) / 1000)
+            result = datetime.timedelta(microseconds=go_duration.parse_duration(str(value).strip()) / 1000)
         except ValueError:
             raise ClientConfigError('%s: invalid duration %r (use e.g. 8760h or 720h30m)'
                                     % (name, str(value).strip())) from None

@@ -2,8 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Durations in module options: one format in every module, the Go duration string talosctl takes.
 
-``90s``, ``15m``, ``720h``, ``1h30m`` (Go's time.ParseDuration grammar, as machineconfig/schema.py reads it for
-config values). Two kinds of option take one:
+``90s``, ``15m``, ``720h``, ``1h30m`` (Go's time.ParseDuration grammar, as machineconfig/go_duration.py reads it
+for config values too). Two kinds of option take one:
 
 - a timeout (``timeout`` or ``*_timeout``) also takes a bare number, meaning seconds, as it always has;
 - a validity period (``ttl``, ``renew_before``, ``renew_within``) requires a unit: a bare number there was days
@@ -22,7 +22,7 @@ import re
 from typing import Any, Mapping, MutableMapping
 
 from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
-from ansible_collections.talos.linux.plugins.module_utils.machineconfig.schema import parse_duration
+from ansible_collections.talos.linux.plugins.module_utils.machineconfig.go_duration import parse_duration
 
 VALIDITY_PERIODS = frozenset(('ttl', 'renew_before', 'renew_within'))
 _NUMBER = re.compile(r'[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?')

@@ -16,6 +16,7 @@ from typing import Any
 
 from ansible_collections.talos.linux.plugins.module_utils.machineconfig import encoder, schema_data
 from ansible_collections.talos.linux.plugins.module_utils.machineconfig.errors import ConfigError
+from ansible_collections.talos.linux.plugins.module_utils.machineconfig import go_duration
 
 # Types that marshal themselves as scalars (or free-form values): kept as decoded.
 OPAQUE = {'meta.URL', 'meta.Prefix', 'meta.Addr', 'meta.AddrPort', 'v1alpha1.Endpoint', 'cel.Expression',
@@ -175,49 +176,6 @@ def plain_scalar(text: str) -> Any:
     return text
 
 
-_DURATION_UNITS = {'ns': 1, 'us': 10 ** 3, 'µs': 10 ** 3, 'μs': 10 ** 3, 'ms': 10 ** 6, 's': 10 ** 9,
-                   'm': 60 * 10 ** 9, 'h': 3600 * 10 ** 9}
-
-
-def parse_duration(text: str) -> int:
-    """Nanoseconds of a Go duration string (``1h30m``, ``168h0m0s``)."""
-    match = re.fullmatch(r'([-+]?)((?:[0-9]*\.?[0-9]+(?:ns|us|µs|μs|ms|s|m|h))+|0)', text.strip())
-    if not match:
-        raise ValueError('invalid duration %r' % text)
-    total = 0.0
-    for number, unit in re.findall(r'([0-9]*\.?[0-9]+)(ns|us|µs|μs|ms|s|m|h)', match.group(2)):
-        total += float(number) * _DURATION_UNITS[unit]
-    return -int(round(total)) if match.group(1) == '-' else int(round(total))
-
-
-def format_duration(nanos: int) -> str:
-    """Go's time.Duration.String()."""
-    if nanos == 0:
-        return '0s'
-    sign = '-' if nanos < 0 else ''
-    nanos = abs(nanos)
-    if nanos < 10 ** 9:
-        for unit, size in (('ms', 10 ** 6), ('µs', 10 ** 3), ('ns', 1)):
-            if nanos >= size:
-                return sign + _frac(nanos, size) + unit
-    hours, rest = divmod(nanos, 3600 * 10 ** 9)
-    minutes, rest = divmod(rest, 60 * 10 ** 9)
-    text = _frac(rest, 10 ** 9) + 's'
-    if hours:
-        return '%s%dh%dm%s' % (sign, hours, minutes, text)
-    if minutes:
-        return '%s%dm%s' % (sign, minutes, text)
-    return sign + text
-
-
-def _frac(value: int, unit: int) -> str:
-    whole, frac = divmod(value, unit)
-    if not frac:
-        return str(whole)
-    digits = str(frac).rjust(len(str(unit)) - 1, '0').rstrip('0')
-    return '%d.%s' % (whole, digits)
-
-
 def decode(node, typ: Type, path: list[str]) -> Any:
     """Convert a composed YAML node into the Go model of ``typ``; None means nil/unset."""
     if is_null(node) and typ.kind not in ('string',):
@@ -275,9 +233,9 @@ def _decode_scalar(node, kind: str, path: list[str]) -> Any:
     if kind == 'duration':
         value = plain_scalar(text) if not node.style else text
         if isinstance(value, int) and not isinstance(value, bool):
-            return format_duration(value)
+            return go_duration.format_duration(value)
         try:
-            return format_duration(parse_duration(str(text)))
+            return go_duration.format_duration(go_duration.parse_duration(str(text)))
         except ValueError:
             raise _err(path, 'invalid duration %r' % text) from None
     return text

@@ -272,6 +272,21 @@ def test_response_content_type_mirrors_the_request_like_grpc_go(fleet, sent, ans
         client.close()
 
 
+def test_no_limit_on_concurrent_calls_like_grpc_go(fleet):
+    # apid's grpc-go server takes no MaxConcurrentStreams: a client may run more calls at once than h2's default
+    # of 100 (a fan-out over one endpoint), and every one is answered.
+    client = RawH2(fleet, fleet.address('talos-cp-1'))
+    try:
+        first = client.call('/machine.MachineService/Version', b'')
+        client.until(lambda: client.ended(first))
+        assert client.h2.remote_settings.max_concurrent_streams == 2 ** 32 - 1
+        calls = [client.call('/machine.MachineService/Version', b'', 'application/grpc') for _ in range(150)]
+        client.until(lambda: all(client.ended(stream_id) for stream_id in calls))
+        assert {client.headers(stream_id)['grpc-status'] for stream_id in calls} == {'0'}
+    finally:
+        client.close()
+
+
 @pytest.mark.parametrize('node', [None, 'talos-worker-1'])
 def test_request_over_32_mib_is_resource_exhausted(fleet, node):
     request = machine_pb2.ReadRequest(path='x' * (32 * 1024 * 1024))

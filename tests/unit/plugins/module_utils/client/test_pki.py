@@ -8,6 +8,8 @@ import ssl
 
 import pytest
 import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
@@ -40,7 +42,7 @@ def test_issued_client_cert_carries_roles_and_client_auth_only():
     assert client.key.startswith(b'-----BEGIN ED25519 PRIVATE KEY-----')
     assert pki.certificate_roles(client.crt) == ['os:reader']
     cert = pki.load_certificates(client.crt)[0]
-    eku = cert.extensions.get_extension_for_class(pki.x509.ExtendedKeyUsage).value
+    eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
     assert list(eku) == [ExtendedKeyUsageOID.CLIENT_AUTH]
 
 
@@ -48,15 +50,15 @@ def test_key_identifiers_as_go_makes_them():
     """Go's CreateCertificate gives a CA a subject key identifier (SHA-1 of the public key) and names it as the
     authority key of every leaf it signs; Python 3.13's strict verification refuses leaves without it."""
     upstream = pki.load_certificates(_upstream_os_ca().crt)[0]
-    upstream_ski = upstream.extensions.get_extension_for_class(pki.x509.SubjectKeyIdentifier).value
-    assert upstream_ski == pki.x509.SubjectKeyIdentifier.from_public_key(upstream.public_key())
+    upstream_ski = upstream.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    assert upstream_ski == x509.SubjectKeyIdentifier.from_public_key(upstream.public_key())
 
     ca = pki.generate_ca(organization='kubernetes', algorithm='ecdsa')
     ca_cert = pki.load_certificates(ca.crt)[0]
-    ski = ca_cert.extensions.get_extension_for_class(pki.x509.SubjectKeyIdentifier).value
-    assert ski == pki.x509.SubjectKeyIdentifier.from_public_key(ca_cert.public_key())
+    ski = ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    assert ski == x509.SubjectKeyIdentifier.from_public_key(ca_cert.public_key())
     leaf = pki.load_certificates(pki.issue_certificate(ca, common_name='kube-apiserver', server=True).crt)[0]
-    aki = leaf.extensions.get_extension_for_class(pki.x509.AuthorityKeyIdentifier).value
+    aki = leaf.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value
     assert aki.key_identifier == ski.digest
 
 
@@ -87,6 +89,6 @@ def test_mismatched_cert_and_key_is_reported():
 
 def test_spki_fingerprint_is_base64_sha256():
     ca = _upstream_os_ca()
-    der = pki.load_certificates(ca.crt)[0].public_bytes(pki.serialization.Encoding.DER)
+    der = pki.load_certificates(ca.crt)[0].public_bytes(serialization.Encoding.DER)
     fingerprint = pki.spki_fingerprint(der)
     assert len(base64.b64decode(fingerprint)) == 32
