@@ -5,8 +5,21 @@
 
 A fresh bootstrapped talos-sim fleet (3 control planes + 4 workers, Talos v1.14.0) per run; the rolling upgrade
 to v1.14.1 through the real ansible-playbook, modules run in Ansible's worker (the default) and, interleaved,
-as module processes (``talos_in_process=false``). The time machines are down is read from the fleet's log
-(``stopped`` to ``up``); what is left, per node, is the collection's overhead: plays, tasks, waits, gates.
+as module processes (``talos_in_process=false``). What is left of the playbook's wall time, per node, once
+Talos's own time is taken out, is the collection's overhead: plays, tasks, waits, gates.
+
+Talos's own time is read from the fleet's log, machine by machine (talos-sim logs these steps as machined
+does: v1alpha1_controller.go:Controller.run @ v1.14.0-rc.1 logs each sequence as it starts and ends), and
+taken out as the wall time during which at least one machine was in one of them:
+
+- the reboot (or upgrade) sequence, from ``<name> sequence: started`` until the machine is ``stopped``
+  (machined's tasks before the reboot: stopping pods, services, unmounting);
+- the reboot itself, from ``stopped`` to ``up on`` (``--reboot-delay``);
+- the boot, from ``up on`` to ``boot sequence: done`` (services up, etcd started and healthy on a control plane,
+  stage ``running``), which is what the upgrade waits for.
+
+Everything else counts as overhead, Talos's work included where the log does not show it apart: the image
+pull and the installer run (LifecycleService), the drain's evictions and the Kubernetes node turning Ready.
 """
 
 from __future__ import annotations
@@ -22,35 +35,70 @@ import sys
 import tempfile
 import time
 
+from results import record
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VENV_BIN = os.path.dirname(sys.executable)
 CONTROL_PLANES, WORKERS = 3, 4
-LOG_LINE = re.compile(r'^(\S+ \S+) INFO simulator\.machine: (\S+): (stopped|up on)')
+LOG_LINE = re.compile(r'^(\S+ \S+) INFO simulator\.(?:machine|lifecycle): (\S+): '
+                      r'(stopped|up on|boot sequence: done|\S+ sequence: started)')
 
 
 def simulator(*args: str) -> None:
     subprocess.run([sys.executable, '-m', 'simulator', *args], cwd=REPO, check=True, stdout=subprocess.DEVNULL)
 
 
-def down_seconds(log_path: str) -> float:
-    """Seconds machines spent down (from each ``stopped`` to the next ``up on``), summed over machines."""
-    stopped: dict[str, datetime.datetime] = {}
-    total = 0.0
+# Talos's own steps: the log line that ends each, its name, and the line that starts it.
+STEPS = {'stopped': ('sequence', 'sequence'), 'up on': ('down', 'stopped'), 'boot sequence: done': ('boot', 'up on')}
+Step = tuple[str, datetime.datetime, datetime.datetime]  # (name, start, end) on one machine
+
+
+def talos_steps(log_path: str) -> list[Step]:
+    """Talos's own steps (``sequence`` before the reboot, ``down``, ``boot``) on every machine: each from its
+    starting log line to its ending one on the same machine (see the docstring)."""
+    steps: list[Step] = []
+    started: dict[tuple[str, str], datetime.datetime] = {}
     with open(log_path, encoding='utf-8') as f:
         for line in f:
             match = LOG_LINE.match(line)
             if not match:
                 continue
             when = datetime.datetime.strptime(match.group(1), '%Y-%m-%d %H:%M:%S,%f')
-            if match.group(3) == 'stopped':
-                stopped[match.group(2)] = when
-            elif match.group(2) in stopped:
-                total += (when - stopped.pop(match.group(2))).total_seconds()
+            machine, what = match.group(2), match.group(3)
+            if what.endswith(' sequence: started'):
+                what = 'sequence'
+            else:
+                name, start = STEPS[what]
+                since = started.pop((machine, start), None)
+                if since is not None:
+                    steps.append((name, since, when))
+            started[(machine, what)] = when
+    return steps
+
+
+def covered_seconds(steps: list[Step]) -> float:
+    """Wall time during which at least one machine was in one of Talos's own steps: machines of a batch reboot
+    at the same time, and the playbook waits for them once."""
+    total, reach = 0.0, None
+    for _name, start, end in sorted(steps, key=lambda step: step[1]):
+        if reach is not None and start < reach:
+            start = reach
+        if end > start:
+            total += (end - start).total_seconds()
+            reach = end
     return total
 
 
-def one_run(workdir: str, subnet: str, in_process: bool) -> tuple[float, float]:
-    """(wall seconds of the playbook, seconds machines were down) on a fresh fleet."""
+def summed_seconds(steps: list[Step]) -> dict[str, float]:
+    """Seconds of each step, summed over machines."""
+    totals = {name: 0.0 for name, _start in STEPS.values()}
+    for name, start, end in steps:
+        totals[name] += (end - start).total_seconds()
+    return totals
+
+
+def one_run(workdir: str, subnet: str, in_process: bool) -> tuple[float, list[Step]]:
+    """(wall seconds of the playbook, Talos's own steps) on a fresh fleet."""
     state = os.path.join(workdir, 'fleet-%s' % in_process)
     simulator('up', '--state-dir', state, '--controlplanes', str(CONTROL_PLANES), '--workers', str(WORKERS),
               '--bootstrap', '--reboot-delay', '0.3', '--subnet', subnet)
@@ -85,7 +133,7 @@ def one_run(workdir: str, subnet: str, in_process: bool) -> tuple[float, float]:
                 open(upgrade_log, 'w', encoding='utf-8') as out:
             f.seek(skip)
             out.write(f.read())
-        return wall, down_seconds(upgrade_log)
+        return wall, talos_steps(upgrade_log)
     finally:
         simulator('down', '--state-dir', state)
 
@@ -98,20 +146,28 @@ def main() -> int:
     nodes = CONTROL_PLANES + WORKERS
     overhead: dict[bool, list[float]] = {True: [], False: []}
     walls: dict[bool, list[float]] = {True: [], False: []}
+    steps: dict[str, list[float]] = {'sequence': [], 'down': [], 'boot': []}
     with tempfile.TemporaryDirectory(prefix='talos-bench-') as workdir:
         for _ in range(args.runs):
             for in_process in (True, False):
-                wall, down = one_run(workdir, args.subnet, in_process)
+                wall, talos = one_run(workdir, args.subnet, in_process)
                 walls[in_process].append(wall)
-                overhead[in_process].append((wall - down) / nodes)
+                overhead[in_process].append((wall - covered_seconds(talos)) / nodes)
+                for step, seconds in summed_seconds(talos).items():
+                    steps[step].append(seconds / nodes)
     worker, process = statistics.median(overhead[True]), statistics.median(overhead[False])
     print('rolling upgrade of %d control planes + %d workers, median of %d runs (2 cores)'
           % (CONTROL_PLANES, WORKERS, args.runs))
-    print('  wall, modules in the worker      : %6.2f s' % statistics.median(walls[True]))
-    print('  wall, modules as processes       : %6.2f s' % statistics.median(walls[False]))
-    print('  beyond reboots per node, worker  : %6.2f s' % worker)
-    print('  beyond reboots per node, process : %6.2f s' % process)
-    print('  ratio worker / process           : %6.2fx' % (worker / process))
+    print('  wall, modules in the worker           : %6.2f s' % statistics.median(walls[True]))
+    print('  wall, modules as processes            : %6.2f s' % statistics.median(walls[False]))
+    print("  Talos's own time per node             : %6.2f s sequence before the reboot, %.2f s down, %.2f s boot"
+          % tuple(statistics.median(steps[step]) for step in ('sequence', 'down', 'boot')))
+    print("  beyond Talos's time per node, worker  : %6.2f s" % worker)
+    print("  beyond Talos's time per node, process : %6.2f s" % process)
+    print('  ratio worker / process                : %6.2fx' % (worker / process))
+    record('rolling_upgrade', per_node_worker=worker, per_node_process=process,
+           wall_worker=statistics.median(walls[True]), wall_process=statistics.median(walls[False]),
+           **{'talos_%s_per_node' % step: statistics.median(seconds) for step, seconds in steps.items()})
     return 0
 
 

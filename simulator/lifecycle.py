@@ -213,6 +213,7 @@ class Lifecycle:
             self._finish_boot()
 
     def _finish_boot(self) -> None:
+        log.info('%s: boot sequence: done', self.machine.name)  # as machined logs it (see ``begin``)
         self.sequence = None
         self.events.publish(events.sequence('boot', 'STOP'))
         self.set_stage(self.settled_stage, True)
@@ -329,6 +330,10 @@ class Lifecycle:
         """Start sequence ``name`` in the background if the lock allows it (``body()`` runs its phases)."""
         if not self.try_lock(name, actor_id, takeover):
             return False
+        # machined logs each sequence it runs as it starts and ends it
+        # (v1alpha1_controller.go:Controller.run @ v1.14.0-rc.1): the time from here until the machine goes down is
+        # Talos's own (bench/rolling_upgrade.py reads it).
+        log.info('%s: %s sequence: started', self.machine.name, name)
         self._sequence_task = self.spawn(self._run(name, actor_id, body))
         return True
 

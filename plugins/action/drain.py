@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+from ansible_collections.talos.linux.plugins.module_utils.kube.client import load_early
 from ansible_collections.talos.linux.plugins.plugin_utils._action import TalosAction
+
+load_early()  # in the controller, before Ansible forks the workers (a drain would import it in each)
 
 
 class ActionModule(TalosAction):

@@ -96,7 +96,8 @@ class EventWatcher:
 
     ``await watcher.start()`` returns once the stream is live (or gave up after HELLO_TIMEOUT; the
     watcher is an aid, never a requirement). When the node goes away the watcher subscribes again,
-    asking for everything buffered since the node's boot.
+    asking for everything buffered since the node's boot. ``changed`` is set when the node's MachineStatus
+    changes (stage, readiness) or a sequence fails: a wait on the node looks again at once (client.wait).
     """
 
     def __init__(self, client: Any, node: Optional[str], timeout: float) -> None:
@@ -106,6 +107,7 @@ class EventWatcher:
         self.actor_id: Optional[str] = None
         self.last: Optional[dict[str, Any]] = None
         self.failure: Optional[dict[str, Any]] = None
+        self.changed = asyncio.Event()
         self._live = asyncio.Event()
         self._task: Optional[asyncio.Task] = None
 
@@ -139,6 +141,8 @@ class EventWatcher:
             self._live.set()
             return
         self.last = event
+        if event['type'] == 'MachineStatusEvent':
+            self.changed.set()
         if event['type'] != 'SequenceEvent' or not event.get('error'):
             return
         if self.actor_id and event['actor_id'] == self.actor_id:
@@ -149,6 +153,8 @@ class EventWatcher:
             message = 'another operation is running on %s: machined refused the %s sequence (%s); nothing was ' \
                 'changed' % (self._label(), event['sequence'], event['error'])
             self.failure = dict(event, error=message)
+        if self.failure is not None:
+            self.changed.set()
 
     def _label(self) -> str:
         settings = getattr(self.client, 'settings', None)

@@ -154,7 +154,8 @@ async def wait_node(look: Callable[[], Awaitable[Observation]], done: Callable[[
                     watcher: Optional[EventWatcher] = None) -> Observation:
     """Wait (client.wait's waiter) until ``done(look())``; ``done`` may raise TalosError to stop with a failure.
 
-    A failed sequence the ``watcher`` saw ends the wait at once; on timeout the error adds the node's
+    A status change the ``watcher`` hears makes it look at once (the interval is the fallback), a failed
+    sequence it saw ends the wait at once; on timeout the error adds the node's
     last event to what it was last seen doing (the event says why it is not back, e.g. a stuck task)."""
     async def check() -> Poll:
         current = await look()
@@ -162,7 +163,8 @@ async def wait_node(look: Callable[[], Awaitable[Observation]], done: Callable[[
             raise failure_error(what, watcher.failure, node)
         return Poll(done(current), current.describe(), current)
 
-    outcome = await poll(check, deadline, NODE_POLL_INTERVAL, what=what, node=node)
+    outcome = await poll(check, deadline, NODE_POLL_INTERVAL, what=what, node=node,
+                         wake=watcher.changed if watcher is not None else None)
     if outcome.met and outcome.last is not None:
         return outcome.last.value
     seen = outcome.last.seen if outcome.last else 'no answer yet'

@@ -9,7 +9,9 @@ value the wait returns) or not yet (with what it saw). A check that raises ends 
 error. On timeout the error names what was awaited and what was last seen. Retrying a call while it
 fails in a known, harmless way (``retry``) is the same wait, with a check that calls and classifies.
 
-Time comes from the deadline's ``Clock``: the real one, or a fake in tests so that nothing sleeps.
+Time comes from the deadline's ``Clock``: the real one, or a fake in tests so that nothing sleeps. A wait
+that also hears about changes (``wake``, an asyncio.Event set by e.g. the node's events stream) looks again
+as soon as one is told instead of at the next interval; the interval stays as the fallback.
 
 Private module: free to change between releases.
 """
@@ -79,19 +81,39 @@ class Outcome:
 Check = Callable[[], Awaitable[Poll]]
 
 
+async def pause(clock: Clock, seconds: float, wake: Optional[asyncio.Event] = None) -> None:
+    """``clock.sleep(seconds)``, cut short when ``wake`` is set (at once when it is set already)."""
+    if wake is None:
+        await clock.sleep(seconds)
+        return
+    if wake.is_set():
+        return
+    sleeping = asyncio.ensure_future(clock.sleep(seconds))
+    woken = asyncio.ensure_future(wake.wait())
+    try:
+        await asyncio.wait((sleeping, woken), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in (sleeping, woken):
+            waiter.cancel()
+
+
 async def poll(check: Check, deadline: Deadline, interval: float = POLL_INTERVAL, bounded: bool = True,
-               what: str = '', node: Optional[str] = None) -> Outcome:
+               what: str = '', node: Optional[str] = None, wake: Optional[asyncio.Event] = None) -> Outcome:
     """Call ``check()`` every ``interval`` seconds until it is met or the deadline passes (after one call at least).
 
     ``bounded`` cuts off a call still running at the deadline: right for reads. A call that changes
     the node must not be cut off halfway (nobody would know whether it happened), so ``retry`` runs
     unbounded and the call's own RPC timeout limits it. A wait that names ``what`` it waits for (on
-    ``node``) tells the task's progress channel what each unmet call saw (client/progress.py)."""
+    ``node``) tells the task's progress channel what each unmet call saw (client/progress.py). ``wake`` set
+    (by whoever hears of a change) calls again without waiting out the interval; it is cleared before each call,
+    so a change told while a call runs is looked at by the next one."""
     progress = Waiting(what, node, deadline.timeout, deadline.elapsed)
     last: Optional[Poll] = None
     polls = 0
     while True:
         polls += 1
+        if wake is not None:
+            wake.clear()
         try:
             if bounded:
                 limit = max(deadline.remaining(), FIRST_LOOK if polls == 1 else 0.0)
@@ -107,7 +129,7 @@ async def poll(check: Check, deadline: Deadline, interval: float = POLL_INTERVAL
         last = current
         if deadline.expired():
             break
-        await deadline.clock.sleep(min(interval, deadline.remaining()))
+        await pause(deadline.clock, min(interval, deadline.remaining()), wake)
         if deadline.expired():
             break
     return Outcome(False, last, polls)

@@ -3,9 +3,11 @@
 """Cluster health: our API-side checks, then Talos's own (ClusterService.HealthCheck), under one deadline.
 
 Checks run in the order of ``CHECKS``; each is retried every POLL_INTERVAL seconds until it passes
-or ``wait_timeout`` (for the whole run) passes. The first check still failing at the deadline
-fails the run: its result names the check and the nodes at fault, and the later checks are
-``not_run``. The ``server`` check is Talos's HealthCheck stream from one control plane (the
+or ``wait_timeout`` (for the whole run) passes. The API-side checks take their first look together (a
+gate usually passes at once); a check's first look counts only while every check before it passed its
+own, so no check is judged on what it saw before an earlier one had to wait. The first check still
+failing at the deadline fails the run: its result names the check and the nodes at fault, and the later
+checks are ``not_run``. The ``server`` check is Talos's HealthCheck stream from one control plane (the
 first that answers): its progress lines are kept, its own checks reported one by one, and a
 failure names Talos's check that was still waiting and the nodes its message mentions.
 
@@ -66,18 +68,47 @@ def _result(name: str, status: str, started: float | None = None, message: str =
                 **extra)
 
 
-async def _api_check(client: TalosClient, name: str, cluster: Cluster, deadline: Deadline) -> dict[str, Any]:
-    started = time.monotonic()
+class FirstLook:
+    """One API check's first attempt, taken with the others' before the checks run in order."""
+
+    def __init__(self, client: TalosClient, name: str, cluster: Cluster, deadline: Deadline) -> None:
+        self.started = time.monotonic()
+        self.task = asyncio.ensure_future(_look(client, name, cluster, deadline, []))
+
+    async def problems(self) -> list[Problem]:
+        return await self.task
+
+    def drop(self) -> None:
+        """Not needed (any more): stop it, and take its error if it had one, so that nobody is told of it."""
+        if not self.task.done():
+            self.task.cancel()
+        elif not self.task.cancelled():
+            self.task.exception()
+
+
+async def _look(client: TalosClient, name: str, cluster: Cluster, deadline: Deadline,
+                before: list[Problem]) -> list[Problem]:
+    """One attempt of check ``name``, bounded by ATTEMPT_TIMEOUT; ``before``: what the last attempt found."""
+    limit = max(0.1, min(ATTEMPT_TIMEOUT, deadline.remaining()))
+    try:
+        return await asyncio.wait_for(API_CHECKS[name](client, cluster), limit)
+    except asyncio.TimeoutError:
+        # A slow attempt says nothing new: keep what the last answer found.
+        return before or [Problem(None, 'no answer within %.0fs' % limit)]
+
+
+async def _api_check(client: TalosClient, name: str, cluster: Cluster, deadline: Deadline,
+                     first: FirstLook | None = None) -> dict[str, Any]:
+    """Poll check ``name`` until it passes or the deadline; ``first`` (taken already) is its first attempt."""
+    started = first.started if first is not None else time.monotonic()
     problems: list[Problem] = []
 
     async def attempt() -> Poll:
-        nonlocal problems
-        limit = max(0.1, min(ATTEMPT_TIMEOUT, deadline.remaining()))
-        try:
-            problems = await asyncio.wait_for(API_CHECKS[name](client, cluster), limit)
-        except asyncio.TimeoutError:
-            # A slow attempt says nothing new: keep what the last answer found.
-            problems = problems or [Problem(None, 'no answer within %.0fs' % limit)]
+        nonlocal problems, first
+        if first is not None:
+            problems, first = await first.problems(), None
+        else:
+            problems = await _look(client, name, cluster, deadline, problems)
         return Poll(not problems, '; '.join(str(problem) for problem in problems))
 
     # Each attempt bounds itself (ATTEMPT_TIMEOUT), so a slow one is a finding, not the end of the check.
@@ -160,18 +191,26 @@ async def run_checks(client: TalosClient, cluster: Cluster, names: list[str], wa
     """Every check in ``CHECKS`` order: chosen ones run (until the first failure), others are ``skipped``
     (with the reason from ``skip_reasons`` as their message)."""
     deadline = Deadline(wait_timeout)  # one budget for all checks: a check that takes long leaves less to the next
+    firsts = {name: FirstLook(client, name, cluster, deadline)
+              for name in CHECKS if name in names and name != SERVER}
     results = []
-    failed = False
-    for name in CHECKS:
-        if name not in names:
-            results.append(_result(name, 'skipped', message=(skip_reasons or {}).get(name, '')))
-        elif failed:
-            results.append(_result(name, 'not_run'))
-        elif name == SERVER:
-            results.append(await _server_check(client, cluster, deadline, server_node))
-        else:
-            results.append(await _api_check(client, name, cluster, deadline))
-        failed = failed or results[-1]['status'] == 'failed'
+    failed = waited = False
+    try:
+        for name in CHECKS:
+            if name not in names:
+                results.append(_result(name, 'skipped', message=(skip_reasons or {}).get(name, '')))
+            elif failed:
+                results.append(_result(name, 'not_run'))
+            elif name == SERVER:
+                results.append(await _server_check(client, cluster, deadline, server_node))
+            else:
+                # After a check that had to wait, a first look taken back then is stale: look again.
+                results.append(await _api_check(client, name, cluster, deadline, None if waited else firsts[name]))
+                waited = waited or results[-1]['attempts'] > 1
+            failed = failed or results[-1]['status'] == 'failed'
+    finally:
+        for first in firsts.values():
+            first.drop()
     return results
 
 

@@ -89,6 +89,21 @@ def _library(purpose: str) -> Any:
     return kubernetes
 
 
+def load_early() -> None:
+    """Import the library and the API classes a ``KubeClient`` builds, when the library is there.
+
+    For the action plugins of modules that may drain: loaded in Ansible's controller, the library is inherited
+    by every worker Ansible forks for a task. ``kubernetes.client`` loads its API classes on first use, and
+    that (about a second here) was paid again by each task that talked to Kubernetes. Without the library
+    nothing happens: a task that needs it fails with the missing-library message when it runs."""
+    try:
+        kubernetes = _library('')
+    except KubeError:
+        return
+    for api in ('ApiClient', 'CoreV1Api', 'AppsV1Api'):
+        getattr(kubernetes.client, api)
+
+
 def _current_user(config: dict[str, Any]) -> str:
     current = config.get('current-context')
     for context in config.get('contexts') or []:

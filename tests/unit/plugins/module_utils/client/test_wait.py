@@ -172,6 +172,7 @@ class FakeWatcher:
         self.last = {'type': 'TaskEvent'} if last else None
         self.failure = failure
         self.text = last
+        self.changed = asyncio.Event()
 
     def describe(self) -> str:
         return self.text or 'no event seen'
@@ -198,3 +199,34 @@ def test_node_wait_ends_on_a_failed_sequence(clock):
     with pytest.raises(TalosError) as caught:
         run(wait_node(look, lambda seen: False, 'the node to reboot', Deadline(60, clock), '10.5.0.2', watcher))
     assert caught.value.message == 'the node to reboot: task failed' and clock.sleeps == []
+
+
+def test_a_wake_looks_again_without_waiting_out_the_interval(clock):
+    wake = asyncio.Event()
+    answers = [Poll(False, 'stage booting'), Poll(True, value='running')]
+
+    async def check() -> Poll:
+        wake.set()  # told of a change while this call runs
+        return answers.pop(0)
+
+    outcome = run(poll(check, Deadline(60, clock), interval=5, wake=wake))
+    assert outcome.met and outcome.polls == 2 and clock.sleeps == []
+
+
+def test_without_a_wake_the_interval_is_the_fallback(clock):
+    wake = asyncio.Event()
+    check = Script(clock, [Poll(False, 'stage booting'), Poll(False, 'stage booting'), Poll(True)])
+    outcome = run(poll(check, Deadline(60, clock), interval=0.25, wake=wake))
+    assert outcome.met and clock.sleeps == [0.25, 0.25]
+
+
+def test_a_wake_cuts_a_real_sleep_short():
+    async def scenario() -> float:
+        wake = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        loop.call_later(0.05, wake.set)
+        started = loop.time()
+        await wait.pause(Clock(), 30.0, wake)
+        return loop.time() - started
+
+    assert run(scenario()) < 5.0
