@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import struct
 import tempfile
 import time
 from typing import Any, AsyncIterator
@@ -110,6 +111,23 @@ async def status(call: Call) -> Any:
 
 
 TALOS_SNAPSHOT_CHUNK = 1024  # bytes per EtcdSnapshot message (see snapshot below)
+# common.Data's field 2 (bytes), wire type 2 (length-delimited), then the length 1024 as a varint
+_FULL_CHUNK_PREFIX = struct.pack('>?I', False, 3 + TALOS_SNAPSHOT_CHUNK) + bytes((0x12, 0x80, 0x08))
+
+
+def data_payloads(blob: bytes) -> list[bytes]:
+    """``blob`` as gRPC-framed ``common.Data`` messages of TALOS_SNAPSHOT_CHUNK bytes (the last may be shorter).
+
+    Encoded here rather than through the generated class: the bytes are the same (test_etcd_snapshot_encoding
+    compares them), and a snapshot is a quarter of a million messages."""
+    size = len(blob)
+    whole = size - size % TALOS_SNAPSHOT_CHUNK
+    payloads = [_FULL_CHUNK_PREFIX + blob[start:start + TALOS_SNAPSHOT_CHUNK]
+                for start in range(0, whole, TALOS_SNAPSHOT_CHUNK)]
+    if whole < size:
+        message = common_pb2.Data(bytes=blob[whole:]).SerializeToString()
+        payloads.append(struct.pack('>?I', False, len(message)) + message)
+    return payloads
 
 
 @server_stream(MachineService.EtcdSnapshot)
@@ -129,13 +147,11 @@ async def snapshot(call: Call) -> AsyncIterator[Any]:
     writer = FrameWriter(call.stream) if problem is None else None
     try:
         async for blob in etcd_grpc.snapshot(member.machine.address, CLIENT_PORT):
-            chunks = [common_pb2.Data(bytes=blob[start:start + TALOS_SNAPSHOT_CHUNK])
-                      for start in range(0, len(blob), TALOS_SNAPSHOT_CHUNK)]
             if writer is None:
-                for chunk in chunks:
-                    yield chunk
+                for start in range(0, len(blob), TALOS_SNAPSHOT_CHUNK):
+                    yield common_pb2.Data(bytes=blob[start:start + TALOS_SNAPSHOT_CHUNK])
             else:  # the same messages and frames, one batch per etcd blob (simulator.stream_frames)
-                await writer.send([chunk.SerializeToString() for chunk in chunks])
+                await writer.send_prefixed(data_payloads(blob))
     except EtcdError as exc:
         raise _etcd_error('failed reading etcd snapshot', exc) from None
 
