@@ -28,12 +28,11 @@ from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Optional
 
 try:
     import hpack
+    from google.protobuf.message import DecodeError
     from grpclib.const import Status
     from grpclib.exceptions import GRPCError, StreamTerminatedError
 except ImportError:  # Transport reports the missing library before any call
     pass
-
-from google.protobuf.message import DecodeError
 
 from ansible_collections.talos.linux.plugins.module_utils._api.common import common_pb2
 from ansible_collections.talos.linux.plugins.module_utils._rpc_method import RpcMethod

@@ -280,7 +280,7 @@ def test_no_limit_on_concurrent_calls_like_grpc_go(fleet):
         first = client.call('/machine.MachineService/Version', b'')
         client.until(lambda: client.ended(first))
         assert client.h2.remote_settings.max_concurrent_streams == 2 ** 32 - 1
-        calls = [client.call('/machine.MachineService/Version', b'', 'application/grpc') for _ in range(150)]
+        calls = [client.call('/machine.MachineService/Version', b'', 'application/grpc') for _call in range(150)]
         client.until(lambda: all(client.ended(stream_id) for stream_id in calls))
         assert {client.headers(stream_id)['grpc-status'] for stream_id in calls} == {'0'}
     finally:

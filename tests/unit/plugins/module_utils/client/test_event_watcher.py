@@ -35,7 +35,7 @@ def changed_after(events: list[dict[str, Any]], actor_id: str = '') -> bool:
         watcher = EventWatcher(StreamingClient(events), '10.5.0.2', 60)
         watcher.actor_id = actor_id or None
         async with watcher:
-            for _ in range(10):
+            for _turn in range(10):
                 await asyncio.sleep(0)  # let the stream deliver what it has
             return watcher.changed.is_set()
     return asyncio.run(scenario())
