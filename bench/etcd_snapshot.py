@@ -13,6 +13,11 @@ Starts a one-control-plane fleet, bootstraps etcd, fills it with --size-mb MB of
 
 Prints the medians and their ratios to etcdctl, then one more module run under tracemalloc for the peak of
 Python allocations: the snapshot must never be held in memory, so peak memory stays flat whatever its size.
+
+talos-sim is Python on the same cores: serving 1 KiB messages costs it more CPU than the client spends, so the
+same three ways are then measured against the grpc-go server of the interop tests (bench/goserver.py) relaying
+the SAME etcd's snapshot in Talos's frames (-etcd): Go doing machined's EtcdSnapshot work (real Talos also
+proxies it through apid, a second Go hop this stand-in leaves out).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import textwrap
 import time
 import urllib.request
 
+from goserver import GoServer
 from results import record
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -122,6 +128,43 @@ def report(name: str, seconds: list[float], size: int, reference: float | None, 
     print('%-40s median %6.2fs (%5.0f MB/s)%s%s   runs: %s' % (name, median, size / 1e6 / median, ratio, extra, runs))
 
 
+def go_server_ways(work: str, env: dict, ansible_playbook: list[str], runs: int) -> None:
+    """etcdctl, the module code path and the playbook against the grpc-go server in front of the same etcd."""
+    directory = os.path.join(work, 'go')
+    os.mkdir(directory)
+    server = GoServer(directory, '-etcd', 'http://%s:2379' % CP)
+    try:
+        playbook_path = os.path.join(directory, 'snapshot.yml')
+        with open(playbook_path, 'w', encoding='utf-8') as f:
+            f.write(SNAPSHOT.format(talosconfig=server.talosconfig, cp=CP,
+                                    dest=os.path.join(directory, 'playbook.snapshot')))
+        etcdctl, direct, cpu, rss, playbook, size = [], [], [], [], [], 0
+        for _run in range(runs):
+            if ETCDCTL:
+                etcdctl.append(timed([ETCDCTL, '--endpoints', 'http://%s:2379' % CP, 'snapshot', 'save',
+                                      os.path.join(directory, 'etcdctl.snapshot')], env=dict(env, ETCDCTL_API='3')))
+            facts = module_code_path(server.talosconfig, os.path.join(directory, 'direct.snapshot'))
+            direct.append(facts['seconds'])
+            cpu.append(facts['cpu_seconds'])
+            rss.append(facts['maxrss'])
+            size = facts['size']
+            playbook.append(timed(ansible_playbook + [playbook_path], env=env))
+        server_cpu = server.cpu_seconds()
+    finally:
+        server.stop()
+    reference = statistics.median(etcdctl) if etcdctl else None
+    print('against the grpc-go server (%s, Talos\'s 1 KiB frames) in front of the same etcd: snapshot of %s, '
+          'medians of %d interleaved runs:' % (server.address, mb(size), runs))
+    if etcdctl:
+        report('etcdctl snapshot save (etcd direct)', etcdctl, size, None)
+    report('module code path via grpc-go server', direct, size, reference,
+           ', client CPU %.2fs, peak RSS %s' % (statistics.median(cpu), mb(max(rss))))
+    report('ansible-playbook via grpc-go server', playbook, size, reference)
+    print('grpc-go server CPU: %.2fs per snapshot served (%d served)' % (server_cpu / (2 * runs), 2 * runs))
+    record('etcd_snapshot_go', size_mb=size / 1e6, etcdctl=reference, direct=statistics.median(direct),
+           playbook=statistics.median(playbook), client_cpu=statistics.median(cpu), peak_rss_mb=max(rss) / 1e6)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--size-mb', type=int, default=210, help='database size to reach, in MB (default 210)')
@@ -158,7 +201,8 @@ def main() -> int:
                 size = facts['size']
                 playbook.append(timed(ansible_playbook + [playbooks['snapshot']], env=env))
             reference = statistics.median(etcdctl) if etcdctl else None
-            print('snapshot of %s, medians of %d interleaved runs:' % (mb(size), args.runs))
+            print('against talos-sim (%s, Python) in front of its etcd: snapshot of %s, medians of %d '
+                  'interleaved runs:' % (CP, mb(size), args.runs))
             if etcdctl:
                 report('etcdctl snapshot save', etcdctl, size, None)
             report('module code path (client + writer)', direct, size, reference,
@@ -172,6 +216,7 @@ def main() -> int:
             record('etcd_snapshot', size_mb=size / 1e6, etcdctl=reference, direct=statistics.median(direct),
                    playbook=statistics.median(playbook), client_cpu=statistics.median(cpu),
                    peak_rss_mb=facts['maxrss'] / 1e6)
+            go_server_ways(work, env, ansible_playbook, args.runs)
         finally:
             sim('down', '--state-dir', state)
     return 0

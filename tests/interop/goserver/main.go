@@ -10,7 +10,8 @@
 //
 // The `node` metadata selects test behaviour: "refuse" answers PERMISSION_DENIED before reading
 // the request, "status-N" fails with gRPC code N after reading it, "slow" answers after 2 s;
-// EtcdSnapshot answers "bulk-BYTES" and "bulk-BYTES-status-N" (see etcdSnapshot).
+// EtcdSnapshot answers "bulk-BYTES" and "bulk-BYTES-status-N" (see etcdSnapshot); with -etcd, any other
+// node gets that etcd's real snapshot in Talos's frames (see relayEtcdSnapshot).
 // SIGUSR1 stops the serving grpc.Server gracefully (GOAWAY, in-flight calls finish) while a new
 // one takes over the listener, as a restarting apid does; SIGTERM stops gracefully and exits.
 package main
@@ -40,6 +41,9 @@ import (
 )
 
 const maxRecvMsgSize = 32 << 20 // apid: constants.GRPCMaxMessageSize
+
+// etcdConn is the etcd that EtcdSnapshot relays (-etcd), nil without one.
+var etcdConn *grpc.ClientConn
 
 func tlsConfig(certFile, keyFile, caFile string, clockOffset time.Duration) (*tls.Config, error) {
 	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
@@ -112,7 +116,16 @@ func main() {
 	keyFile := flag.String("key", "", "server key (PKCS#8 PEM)")
 	caFile := flag.String("ca", "", "CA that issues client certificates (PEM)")
 	clockOffset := flag.Duration("clock-offset", 0, "shift the server's TLS clock")
+	etcdURL := flag.String("etcd", "", "etcd client URL (http://HOST:PORT) whose snapshot EtcdSnapshot relays")
 	flag.Parse()
+
+	if *etcdURL != "" {
+		conn, err := dialEtcd(*etcdURL)
+		if err != nil {
+			log.Fatal(err)
+		}
+		etcdConn = conn
+	}
 
 	cfg, err := tlsConfig(*certFile, *keyFile, *caFile, *clockOffset)
 	if err != nil {
@@ -231,6 +244,9 @@ func readStream(stream grpc.ServerStream, path string) error {
 // endian) over and over, so a lost, repeated or reordered message shows. "bulk-BYTES-status-N" then fails with
 // gRPC code N instead of ending well.
 func etcdSnapshot(stream grpc.ServerStream, node string) error {
+	if etcdConn != nil && !strings.HasPrefix(node, "bulk-") {
+		return relayEtcdSnapshot(stream, etcdConn)
+	}
 	spec, failure, failing := strings.Cut(strings.TrimPrefix(node, "bulk-"), "-status-")
 	total, err := strconv.Atoi(spec)
 	if !strings.HasPrefix(node, "bulk-") || err != nil {

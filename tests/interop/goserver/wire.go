@@ -30,6 +30,9 @@ func (rawCodec) Unmarshal(data []byte, v interface{}) error {
 
 func (rawCodec) String() string { return "proto" }
 
+// Name makes rawCodec an encoding.Codec too, for the client side (grpc.ForceCodec).
+func (rawCodec) Name() string { return "proto" }
+
 func message(field protowire.Number, body []byte) []byte {
 	out := protowire.AppendTag(nil, field, protowire.BytesType)
 	return protowire.AppendBytes(out, body)
@@ -85,6 +88,10 @@ func fieldBytes(msg []byte, want protowire.Number) []byte {
 	return found
 }
 
+// snapshotBlob is etcdserverpb.SnapshotResponse.blob (field 3: etcd-io/etcd
+// api/etcdserverpb/rpc.proto:SnapshotResponse @ v3.6.0, etcdserver/etcdserverpb/rpc.proto @ v3.4.23).
+func snapshotBlob(msg []byte) []byte { return fieldBytes(msg, 3) }
+
 // readPath is machine.ReadRequest.path; dataBytes is common.Data.bytes.
-func readPath(req []byte) string { return string(fieldBytes(req, 1)) }
+func readPath(req []byte) string  { return string(fieldBytes(req, 1)) }
 func dataBytes(msg []byte) []byte { return fieldBytes(msg, 2) }
