@@ -9,17 +9,21 @@ as module processes (``talos_in_process=false``). What is left of the playbook's
 Talos's own time is taken out, is the collection's overhead: plays, tasks, waits, gates.
 
 Talos's own time is read from the fleet's log, machine by machine (talos-sim logs these steps as machined
-does: v1alpha1_controller.go:Controller.run @ v1.14.0-rc.1 logs each sequence as it starts and ends), and
-taken out as the wall time during which at least one machine was in one of them:
+does: v1alpha1_controller.go:Controller.run @ v1.14.0-rc.1 logs each sequence as it starts and ends,
+lifecycle.go:Service.Upgrade the installer run), and taken out as the wall time during which at least one
+machine was in one of them:
 
+- the installer image pull, from ``image pull: started`` to ``image pull: done`` (ImageService.Pull; Talos
+  logs the containerd pull at debug level only, talos-sim at info, so that it can be told apart);
+- the installer run, from ``starting upgrade`` to ``upgrade completed`` (or ``failed``) (LifecycleService.Upgrade);
 - the reboot (or upgrade) sequence, from ``<name> sequence: started`` until the machine is ``stopped``
   (machined's tasks before the reboot: stopping pods, services, unmounting);
 - the reboot itself, from ``stopped`` to ``up on`` (``--reboot-delay``);
 - the boot, from ``up on`` to ``boot sequence: done`` (services up, etcd started and healthy on a control plane,
   stage ``running``), which is what the upgrade waits for.
 
-Everything else counts as overhead, Talos's work included where the log does not show it apart: the image
-pull and the installer run (LifecycleService), the drain's evictions and the Kubernetes node turning Ready.
+Everything else counts as overhead, Talos's work included where the log does not show it apart: the drain's
+evictions and the Kubernetes node turning Ready.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import datetime
 import json
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -40,8 +45,9 @@ from results import record
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VENV_BIN = os.path.dirname(sys.executable)
 CONTROL_PLANES, WORKERS = 3, 4
-LOG_LINE = re.compile(r'^(\S+ \S+) INFO simulator\.(?:machine|lifecycle): (\S+): '
-                      r'(stopped|up on|boot sequence: done|\S+ sequence: started)')
+LOG_LINE = re.compile(r'^(\S+ \S+) (?:INFO|WARNING) simulator\.(?:machine|lifecycle|handlers\.lifecycle): (\S+): '
+                      r'(stopped|up on|boot sequence: done|\S+ sequence: started|image pull: (?:started|done)'
+                      r'|starting upgrade|upgrade (?:completed|failed))')
 
 
 def simulator(*args: str) -> None:
@@ -49,13 +55,16 @@ def simulator(*args: str) -> None:
 
 
 # Talos's own steps: the log line that ends each, its name, and the line that starts it.
-STEPS = {'stopped': ('sequence', 'sequence'), 'up on': ('down', 'stopped'), 'boot sequence: done': ('boot', 'up on')}
+STEPS = {'image pull: done': ('pull', 'image pull: started'), 'upgrade completed': ('install', 'starting upgrade'),
+         'upgrade failed': ('install', 'starting upgrade'), 'stopped': ('sequence', 'sequence'),
+         'up on': ('down', 'stopped'), 'boot sequence: done': ('boot', 'up on')}
+STEP_NAMES = ('pull', 'install', 'sequence', 'down', 'boot')
 Step = tuple[str, datetime.datetime, datetime.datetime]  # (name, start, end) on one machine
 
 
 def talos_steps(log_path: str) -> list[Step]:
-    """Talos's own steps (``sequence`` before the reboot, ``down``, ``boot``) on every machine: each from its
-    starting log line to its ending one on the same machine (see the docstring)."""
+    """Talos's own steps (``pull``, ``install``, ``sequence`` before the reboot, ``down``, ``boot``) on every
+    machine: each from its starting log line to its ending one on the same machine (see the docstring)."""
     steps: list[Step] = []
     started: dict[tuple[str, str], datetime.datetime] = {}
     with open(log_path, encoding='utf-8') as f:
@@ -67,7 +76,7 @@ def talos_steps(log_path: str) -> list[Step]:
             machine, what = match.group(2), match.group(3)
             if what.endswith(' sequence: started'):
                 what = 'sequence'
-            else:
+            elif what in STEPS:
                 name, start = STEPS[what]
                 since = started.pop((machine, start), None)
                 if since is not None:
@@ -91,14 +100,21 @@ def covered_seconds(steps: list[Step]) -> float:
 
 def summed_seconds(steps: list[Step]) -> dict[str, float]:
     """Seconds of each step, summed over machines."""
-    totals = {name: 0.0 for name, _start in STEPS.values()}
+    totals = dict.fromkeys(STEP_NAMES, 0.0)
     for name, start, end in steps:
         totals[name] += (end - start).total_seconds()
     return totals
 
 
-def one_run(workdir: str, subnet: str, in_process: bool) -> tuple[float, list[Step]]:
-    """(wall seconds of the playbook, Talos's own steps) on a fresh fleet."""
+def children_cpu_seconds() -> float:
+    """CPU seconds (user + system) of this process's ended children: ansible-playbook, its workers and module
+    processes (a measure that the load of other processes on the machine does not inflate)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def one_run(workdir: str, subnet: str, in_process: bool) -> tuple[float, float, list[Step]]:
+    """(wall seconds of the playbook, its CPU seconds, Talos's own steps) on a fresh fleet."""
     state = os.path.join(workdir, 'fleet-%s' % in_process)
     simulator('up', '--state-dir', state, '--controlplanes', str(CONTROL_PLANES), '--workers', str(WORKERS),
               '--bootstrap', '--reboot-delay', '0.3', '--subnet', subnet)
@@ -123,9 +139,9 @@ def one_run(workdir: str, subnet: str, in_process: bool) -> tuple[float, list[St
         env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, '.build', 'collections'))
         cmd = [os.path.join(VENV_BIN, 'ansible-playbook'), '-i', inventory_path,
                os.path.join(REPO, 'playbooks', 'rolling_upgrade.yml'), '-e', json.dumps(extra)]
-        start = time.perf_counter()
+        start, cpu_before = time.perf_counter(), children_cpu_seconds()
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
-        wall = time.perf_counter() - start
+        wall, cpu = time.perf_counter() - start, children_cpu_seconds() - cpu_before
         if proc.returncode:
             sys.exit('rolling upgrade failed:\n' + proc.stdout[-4000:] + proc.stderr[-2000:])
         upgrade_log = os.path.join(workdir, 'upgrade.log')
@@ -133,7 +149,7 @@ def one_run(workdir: str, subnet: str, in_process: bool) -> tuple[float, list[St
                 open(upgrade_log, 'w', encoding='utf-8') as out:
             f.seek(skip)
             out.write(f.read())
-        return wall, talos_steps(upgrade_log)
+        return wall, cpu, talos_steps(upgrade_log)
     finally:
         simulator('down', '--state-dir', state)
 
@@ -146,12 +162,14 @@ def main() -> int:
     nodes = CONTROL_PLANES + WORKERS
     overhead: dict[bool, list[float]] = {True: [], False: []}
     walls: dict[bool, list[float]] = {True: [], False: []}
-    steps: dict[str, list[float]] = {'sequence': [], 'down': [], 'boot': []}
+    cpus: dict[bool, list[float]] = {True: [], False: []}
+    steps: dict[str, list[float]] = {name: [] for name in STEP_NAMES}
     with tempfile.TemporaryDirectory(prefix='talos-bench-') as workdir:
         for _ in range(args.runs):
             for in_process in (True, False):
-                wall, talos = one_run(workdir, args.subnet, in_process)
+                wall, cpu, talos = one_run(workdir, args.subnet, in_process)
                 walls[in_process].append(wall)
+                cpus[in_process].append(cpu)
                 overhead[in_process].append((wall - covered_seconds(talos)) / nodes)
                 for step, seconds in summed_seconds(talos).items():
                     steps[step].append(seconds / nodes)
@@ -160,13 +178,16 @@ def main() -> int:
           % (CONTROL_PLANES, WORKERS, args.runs))
     print('  wall, modules in the worker           : %6.2f s' % statistics.median(walls[True]))
     print('  wall, modules as processes            : %6.2f s' % statistics.median(walls[False]))
-    print("  Talos's own time per node             : %6.2f s sequence before the reboot, %.2f s down, %.2f s boot"
-          % tuple(statistics.median(steps[step]) for step in ('sequence', 'down', 'boot')))
+    print('  CPU of ansible-playbook, worker       : %6.2f s' % statistics.median(cpus[True]))
+    print('  CPU of ansible-playbook, processes    : %6.2f s' % statistics.median(cpus[False]))
+    print("  Talos's own time per node             : %6.2f s image pull, %.2f s installer, %.2f s sequence before the"
+          " reboot, %.2f s down, %.2f s boot" % tuple(statistics.median(steps[step]) for step in STEP_NAMES))
     print("  beyond Talos's time per node, worker  : %6.2f s" % worker)
     print("  beyond Talos's time per node, process : %6.2f s" % process)
     print('  ratio worker / process                : %6.2fx' % (worker / process))
     record('rolling_upgrade', per_node_worker=worker, per_node_process=process,
            wall_worker=statistics.median(walls[True]), wall_process=statistics.median(walls[False]),
+           cpu_worker=statistics.median(cpus[True]), cpu_process=statistics.median(cpus[False]),
            **{'talos_%s_per_node' % step: statistics.median(seconds) for step, seconds in steps.items()})
     return 0
 

@@ -485,9 +485,13 @@ class Lifecycle:
         if known is not None:
             return known, True
         image = installer.resolve(reference)
+        # Talos's image pull (images.go:Service.Pull @ v1.14.0-rc.1) has no line of its own at info level (the
+        # containerd pull logs at debug); these two let a reader of the log tell the pull's time apart.
+        log.info('%s: image pull: started (%s)', self.machine.name, image.reference)
         if self.pull_delay:
             await asyncio.sleep(self.pull_delay)
         self.pulled[image.reference] = self.pulled[image.pinned] = image
+        log.info('%s: image pull: done (%s)', self.machine.name, image.pinned)
         self.pulled_at.setdefault(image.reference, time.time())
         return image, False
 

@@ -6,6 +6,7 @@ LifecycleService.Upgrade (1.13+). Sequence RPCs answer at once with an actor ID 
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any, AsyncIterator
 
 from grpclib.const import Status
@@ -21,6 +22,7 @@ from simulator.lifecycle import (STEP, SYSTEM_DISK, SYSTEM_VOLUMES, UPGRADE_CHEC
 from simulator.versions import PRESERVE_SKIPS_ETCD_CHECKS
 
 _PULL_STATUS = image_pb2.ImageServicePullLayerProgress
+log = logging.getLogger(__name__)
 
 
 @unary(MachineService.Reboot)
@@ -178,12 +180,18 @@ async def lifecycle_upgrade(call: Call) -> AsyncIterator[Any]:
         raise GRPCError(Status.INTERNAL, 'upgrade failed: installer image "%s" not found in containerd store: '
                                          'image "%s": not found' % (name, name))
     lifecycle.installing = True
+    # machined's own lines around the installer run (lifecycle.go:Service.Upgrade @ v1.14.0-rc.1).
+    log.info('%s: starting upgrade (installer_image %s, disk %s)', call.machine.name, name, SYSTEM_DISK)
     try:
         lines, exit_code = lifecycle.install(image)
         for line in lines:
             await asyncio.sleep(STEP)
             yield lifecycle_pb2.LifecycleServiceUpgradeResponse(
                 progress=lifecycle_pb2.LifecycleServiceInstallProgress(message=line))
+        if exit_code == 0:
+            log.info('%s: upgrade completed (exit_code %d)', call.machine.name, exit_code)
+        else:
+            log.warning('%s: upgrade failed (exit_code %d)', call.machine.name, exit_code)
         yield lifecycle_pb2.LifecycleServiceUpgradeResponse(
             progress=lifecycle_pb2.LifecycleServiceInstallProgress(exit_code=exit_code))
     finally:
