@@ -81,7 +81,7 @@ def _etcd_healthy(machine: 'Machine') -> bool:
     """The machine's etcd service as its Services resource shows it: running and healthy."""
     if not machine.running or not machine.configured or machine.etcd is None:
         return False
-    return dict(services_of(machine).resource_specs()).get(ETCD, {}).get('healthy', False)
+    return services_of(machine).etcd_healthy()
 
 
 class _EtcdPeers:

@@ -343,14 +343,19 @@ class ServiceTable:
         self._etcd_health = (time.monotonic(), health)
         return health
 
-    def info_now(self, service_id: str) -> dict[str, Any]:
-        """A service as plain data, with etcd's last probed health (no I/O)."""
+    def _state_and_health(self, service_id: str) -> tuple[str, Health]:
+        """A service's state and health, etcd's as last probed (no I/O)."""
         if service_id == ETCD:
             member = self.etcd
-            health = self._etcd_health[1] if member.state == 'Running' else Health()
-            return {'id': ETCD, 'state': member.state, 'events': list(member.events), 'health': health}
+            return member.state, self._etcd_health[1] if member.state == 'Running' else Health()
         service = self.services[service_id]
-        return {'id': service_id, 'state': service.state, 'events': list(service.events), 'health': service.health}
+        return service.state, service.health
+
+    def info_now(self, service_id: str) -> dict[str, Any]:
+        """A service as plain data, with etcd's last probed health (no I/O)."""
+        state, health = self._state_and_health(service_id)
+        source = self.etcd if service_id == ETCD else self.services[service_id]
+        return {'id': service_id, 'state': state, 'events': list(source.events), 'health': health}
 
     async def info(self, service_id: str) -> dict[str, Any]:
         if service_id == ETCD:
@@ -364,11 +369,17 @@ class ServiceTable:
         """(id, Services spec) of every running service, as machined's ServiceController keeps them."""
         out = []
         for service_id in self.ids():
-            info = self.info_now(service_id)
-            if info['state'] == 'Running':
-                health = info['health']
+            state, health = self._state_and_health(service_id)
+            if state == 'Running':
                 out.append((service_id, {'running': True, 'healthy': health.healthy, 'unknown': health.unknown}))
         return out
+
+    def etcd_healthy(self) -> bool:
+        """What ``resource_specs`` says of etcd: running and healthy (every machine's readiness asks, often)."""
+        if self.etcd is None:
+            return False
+        state, health = self._state_and_health(ETCD)
+        return state == 'Running' and health.healthy
 
 
 def services_of(machine: 'Machine') -> ServiceTable:
