@@ -55,7 +55,11 @@ def etcd_bootstrapped(cp: str, tls) -> None:
         rpc(cp, tls, MachineService.Bootstrap, machine_pb2.BootstrapRequest())
     except GRPCError as exc:
         assert exc.status == Status.ALREADY_EXISTS, exc
+    wait_for_leader(cp, tls)
 
+
+def wait_for_leader(cp: str, tls) -> None:
+    """Wait until the control plane's etcd member knows a leader."""
     def leader_known() -> bool:
         try:
             return bool(rpc(cp, tls, MachineService.EtcdStatus)[0].messages[0].member_status.leader)
@@ -89,13 +93,7 @@ def test_bootstrap_and_etcd_errors_v112(fleet112):
     rpc(cp, tls, MachineService.Bootstrap, request)
     err = code_of(rpc, cp, tls, MachineService.Bootstrap, request)
     assert (err.status, err.message) == (Status.ALREADY_EXISTS, 'etcd data directory is not empty')
-
-    def leader_known() -> bool:
-        try:
-            return bool(rpc(cp, tls, MachineService.EtcdStatus)[0].messages[0].member_status.leader)
-        except GRPCError:
-            return False
-    wait_for(leader_known)
+    wait_for_leader(cp, tls)
     members = rpc(cp, fleet112.tls('sim-reader'), MachineService.EtcdMemberList,
                   machine_pb2.EtcdMemberListRequest())[0].messages[0].members
     assert [m.hostname for m in members] == ['talos-cp-1']
