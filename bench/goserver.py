@@ -2,47 +2,34 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The interop tests' grpc-go server (tests/interop/goserver) for benchmarks: a Go stand-in for Talos's apid.
 
-Built as tests/interop/conftest.py builds it (GOPATH mode against Debian's grpc-go packages, no network) into
-the same .build/interop/goserver-HASH, so the tests and the benchmarks share one binary per source. Started
+Built by the interop tests' own builder (tests/interop/goserver_build.py: GOPATH mode against Debian's grpc-go
+packages, no network) into the same .build/interop/goserver-HASH, so the tests and the benchmarks share one
+binary per source. Started
 with a PKI of its own and a talosconfig whose admin context points at it.
 """
 
 from __future__ import annotations
 
 import base64
-import glob
-import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SOURCE = os.path.join(REPO, 'tests', 'interop', 'goserver')
-BUILD_DIR = os.path.join(REPO, '.build', 'interop')
-GOPATH = '/usr/share/gocode'  # where Debian's golang-*-dev packages install Go sources
 COLLECTIONS = os.path.join(REPO, '.build', 'collections')
 
 
 def binary() -> str:
-    """The server binary for the current source, built on first use."""
-    digest = hashlib.sha256()
-    for path in sorted(glob.glob(os.path.join(SOURCE, '*.go'))):
-        with open(path, 'rb') as f:
-            digest.update(os.path.basename(path).encode() + b'\0' + f.read())
-    path = os.path.join(BUILD_DIR, 'goserver-%s' % digest.hexdigest()[:16])
-    if os.path.exists(path):
-        return path
-    go = shutil.which('go')
-    if go is None:
-        raise SystemExit('the Go toolchain is missing: run `make setup`')
-    os.makedirs(BUILD_DIR, exist_ok=True)
-    env = dict(os.environ, GO111MODULE='off', GOPATH=GOPATH, GOFLAGS='', CGO_ENABLED='0',
-               GOCACHE=os.path.join(BUILD_DIR, 'go-cache'))
-    subprocess.run([go, 'build', '-o', path + '.tmp', '.'], cwd=SOURCE, env=env, check=True, timeout=300)
-    os.replace(path + '.tmp', path)
-    return path
+    """The server binary for the current source, built on first use (tests/interop/goserver_build.py)."""
+    if COLLECTIONS not in sys.path:
+        sys.path.insert(0, COLLECTIONS)
+    # pylint: disable-next=import-outside-toplevel  # importable once the collection's build path is on sys.path
+    from ansible_collections.talos.linux.tests.interop.goserver_build import BuildError, build
+    try:
+        return build()
+    except BuildError as exc:
+        raise SystemExit(str(exc)) from None
 
 
 def _write(path: str, data: bytes) -> str:

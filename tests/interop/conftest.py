@@ -2,17 +2,13 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Real Go peers for the client: our grpc-go test server (built here from Debian's Go packages), etcd, grpcurl.
 
-The Go server is built once per source hash into .build/interop/, in GOPATH mode against Debian's
-golang-google-grpc-dev and golang-google-protobuf-dev: no network, no module download.
+The Go server is built once per source hash into .build/interop/ (goserver_build.py, shared with bench/).
 """
 
 from __future__ import annotations
 
 import datetime
-import glob
-import hashlib
 import os
-import shutil
 import signal
 import subprocess
 from dataclasses import dataclass
@@ -23,40 +19,16 @@ import pytest
 from ansible_collections.talos.linux.plugins.module_utils.client import pki as _pki
 from ansible_collections.talos.linux.plugins.module_utils.client.connection import settings_from_options
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
-GOSERVER_SRC = os.path.join(REPO, 'tests', 'interop', 'goserver')
-BUILD_DIR = os.path.join(REPO, '.build', 'interop')
-GOPATH = '/usr/share/gocode'  # where Debian's golang-*-dev packages install Go sources
-
-
-def _source_hash() -> str:
-    digest = hashlib.sha256()
-    for path in sorted(glob.glob(os.path.join(GOSERVER_SRC, '*.go'))):
-        with open(path, 'rb') as f:
-            digest.update(os.path.basename(path).encode() + b'\0' + f.read())
-    return digest.hexdigest()[:16]
+from .goserver_build import BuildError, build
 
 
 @pytest.fixture(scope='session')
 def goserver_binary() -> str:
     """The grpc-go test server, built on first use (a few seconds) and reused while its source is unchanged."""
-    binary = os.path.join(BUILD_DIR, 'goserver-%s' % _source_hash())
-    if os.path.exists(binary):
-        return binary
-    go = shutil.which('go')
-    if go is None:
-        pytest.fail('the Go toolchain is missing: run `make setup` (installs golang-go and the grpc-go packages)')
-    os.makedirs(BUILD_DIR, exist_ok=True)
-    env = dict(os.environ, GO111MODULE='off', GOPATH=GOPATH, GOFLAGS='', CGO_ENABLED='0',
-               GOCACHE=os.path.join(BUILD_DIR, 'go-cache'))
-    tmp = binary + '.tmp'
-    proc = subprocess.run([go, 'build', '-o', tmp, '.'], cwd=GOSERVER_SRC, env=env, capture_output=True, text=True,
-                          timeout=300, check=False)
-    if proc.returncode:
-        pytest.fail('building the grpc-go test server failed (are golang-google-grpc-dev and '
-                    'golang-google-protobuf-dev installed? `make setup`):\n%s' % proc.stderr)
-    os.replace(tmp, binary)
-    return binary
+    try:
+        return build()
+    except BuildError as exc:
+        pytest.fail(str(exc))
 
 
 @dataclass

@@ -20,7 +20,8 @@ import yaml
 
 from ansible_collections.talos.linux.tests.integration.conftest import sim, start_fleet
 
-from .conftest import REPO, write_private
+from .conftest import write_private
+from .goserver_build import REPO
 
 pytestmark = pytest.mark.interop
 GRPCURL = os.path.join(os.path.dirname(sys.executable), 'grpcurl')
