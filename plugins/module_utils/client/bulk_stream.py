@@ -399,7 +399,7 @@ async def data_stream(transport: 'Transport', method: RpcMethod, request: Any = 
 async def _connect(transport: 'Transport', endpoint: '_Endpoint', node: str | None,
                    timeout: float) -> DataStreamProtocol:
     """A new connection to the endpoint, made as the transport makes its channels' (Transport._connected_stream)."""
-    await endpoint.channel()  # checks the pinned certificate fingerprint first, when one is configured
+    await endpoint.pin()  # the pinned certificate fingerprint, when one is configured, as for the channels
     check_reply = transport._check_reply  # pylint: disable=protected-access
 
     def decode_other(body: bytes) -> bytes:

@@ -86,9 +86,13 @@ class _Endpoint:
         self._pinned = fingerprint is None
         self._channel: RecordingChannel | None = None
 
-    async def channel(self) -> RecordingChannel:
+    async def pin(self) -> None:
+        """Check the server's key against ``cert_fingerprint`` once, before the first call (when one is set)."""
         if not self._pinned:
             await self._check_fingerprint()
+
+    async def channel(self) -> RecordingChannel:
+        await self.pin()
         if self._channel is None:
             self._channel = RecordingChannel(self.host, self.port, ssl=self._ssl)
         return self._channel
