@@ -28,7 +28,7 @@ from h2.stream import StreamState
 if TYPE_CHECKING:
     from grpclib.server import Stream
 
-_GRPC_PREFIX = struct.Struct('>?I')  # compressed flag, message length (gRPC over HTTP/2 "Length-Prefixed-Message")
+GRPC_PREFIX = struct.Struct('>?I')  # compressed flag, message length (gRPC over HTTP/2 "Length-Prefixed-Message")
 _DATA_HEADER = struct.Struct('>IBI')  # length (24 bits) and type DATA (0), flags (none), stream id (RFC 9113 4.1)
 _SENDING_STATES = (StreamState.OPEN, StreamState.HALF_CLOSED_REMOTE)  # where h2 lets a stream send DATA
 
@@ -67,7 +67,7 @@ class FrameWriter:
 
     async def send(self, messages: Iterable[bytes]) -> None:
         """Send each encoded message as one gRPC message; return once every frame is handed to the transport."""
-        await self.send_prefixed([_GRPC_PREFIX.pack(False, len(message)) + message for message in messages])
+        await self.send_prefixed([GRPC_PREFIX.pack(False, len(message)) + message for message in messages])
 
     async def send_prefixed(self, payloads: list[bytes]) -> None:
         """``send`` for messages that already carry their gRPC prefix (a relay's); the list is consumed."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import struct
 import tempfile
 import time
 from typing import Any, AsyncIterator
@@ -32,7 +31,7 @@ from simulator.etcd_gateway import EtcdError, Gateway
 from simulator.lifecycle import lifecycle_of
 from simulator.readiness import time_synced
 from simulator.services import services_of
-from simulator.stream_frames import FrameWriter, writer_problem
+from simulator.stream_frames import GRPC_PREFIX, FrameWriter, writer_problem
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +111,7 @@ async def status(call: Call) -> Any:
 
 TALOS_SNAPSHOT_CHUNK = 1024  # bytes per EtcdSnapshot message (see snapshot below)
 # common.Data's field 2 (bytes), wire type 2 (length-delimited), then the length 1024 as a varint
-_FULL_CHUNK_PREFIX = struct.pack('>?I', False, 3 + TALOS_SNAPSHOT_CHUNK) + bytes((0x12, 0x80, 0x08))
+_FULL_CHUNK_PREFIX = GRPC_PREFIX.pack(False, 3 + TALOS_SNAPSHOT_CHUNK) + bytes((0x12, 0x80, 0x08))
 
 
 def data_payloads(blob: bytes) -> list[bytes]:
@@ -126,7 +125,7 @@ def data_payloads(blob: bytes) -> list[bytes]:
                 for start in range(0, whole, TALOS_SNAPSHOT_CHUNK)]
     if whole < size:
         message = common_pb2.Data(bytes=blob[whole:]).SerializeToString()
-        payloads.append(struct.pack('>?I', False, len(message)) + message)
+        payloads.append(GRPC_PREFIX.pack(False, len(message)) + message)
     return payloads
 
 
