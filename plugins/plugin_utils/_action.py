@@ -37,8 +37,11 @@ try:
     # Imported here, the client stack loads once in the controller before Ansible forks its workers
     # (strategies load a task's action class to read BYPASS_HOST_LOOP); each worker inherits it.
     from ansible_collections.talos.linux.plugins.module_utils.frontend import module as module_base
+    from ansible_collections.talos.linux.plugins.module_utils.client import pki
 except ImportError:  # the client's libraries are missing here: modules run as module processes
     module_base = None  # type: ignore[assignment]
+else:
+    pki.preload()  # every connection parses its certificates and key: the parsers, too, load once here
 
 IN_PROCESS_VARIABLE = 'talos_in_process'
 

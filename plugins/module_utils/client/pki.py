@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import datetime
 import hashlib
+import importlib
 import ipaddress
 import re
 from importlib.util import find_spec
@@ -45,6 +46,17 @@ class CertAndKey(NamedTuple):
 def pem_blocks(data: bytes) -> list[tuple[str, bytes]]:
     """(label, block) for every PEM block in data."""
     return [(m.group(1).decode('ascii'), m.group(0)) for m in PEM_BLOCK.finditer(data)]
+
+
+def preload() -> None:
+    """Import the certificate and key parsers now rather than on first use.
+
+    For the action plugins: imported in Ansible's controller before it forks its workers, they are inherited by
+    every worker, each of which parses the connection's certificates and key (importing them costs each one
+    about 25 ms). A module process keeps loading them on first use."""
+    if HAS_CRYPTOGRAPHY:
+        for name in ('cryptography.x509', 'cryptography.hazmat.primitives.serialization'):
+            importlib.import_module(name)
 
 
 def load_private_key(pem: bytes, what: str = 'private key'):

@@ -10,15 +10,9 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-try:
-    import yaml
-except ImportError:
-    HAS_YAML = False
-else:
-    HAS_YAML = True
-    # libyaml's loader when PyYAML has it: the same safe loading at an eighth of the CPU (a fan-out parses a spec
-    # per node and resource).
-    SPEC_LOADER = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
+from ansible_collections.talos.linux.plugins.module_utils.client import yaml_loader
+
+HAS_YAML = yaml_loader.HAS_YAML  # read by the callers that check their libraries (frontend/module.py)
 
 
 def _timestamp(ts: Any) -> str | None:
@@ -31,7 +25,7 @@ def _timestamp(ts: Any) -> str | None:
 def resource_to_dict(resource: Any) -> dict[str, Any]:
     """A cosi.resource.Resource message as {metadata: {...}, spec: <parsed yaml_spec>}."""
     md = resource.metadata
-    spec = yaml.load(resource.spec.yaml_spec, Loader=SPEC_LOADER) if resource.spec.yaml_spec else None
+    spec = yaml_loader.safe_load(resource.spec.yaml_spec) if resource.spec.yaml_spec else None
     return {
         'metadata': {
             'namespace': md.namespace,

@@ -22,6 +22,7 @@ else:
 
 from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
 from ansible_collections.talos.linux.plugins.module_utils.machineconfig import encoder
+from ansible_collections.talos.linux.plugins.module_utils.client.yaml_loader import safe_load as yaml_safe_load
 
 
 class TalosconfigError(TalosError):
@@ -94,7 +95,7 @@ def resolve_path(explicit: str | None = None, env: Mapping[str, str] | None = No
 def loads(text: str | bytes, path: str | None = None) -> Talosconfig:
     where = 'talosconfig %s' % (path or '(inline)')
     try:
-        data = yaml.safe_load(text)
+        data = yaml_safe_load(text)
     except yaml.YAMLError as exc:
         raise TalosconfigError('%s: invalid YAML: %s' % (where, exc)) from None
     if data is None:

@@ -24,6 +24,7 @@ else:
 from ansible_collections.talos.linux.plugins.module_utils.frontend import files
 from ansible_collections.talos.linux.plugins.module_utils.kube.client import KubeError
 from ansible_collections.talos.linux.plugins.module_utils.kubeconfig.kubeconfig import fetch
+from ansible_collections.talos.linux.plugins.module_utils.client.yaml_loader import safe_load as yaml_safe_load
 
 
 def is_content(value: str) -> bool:
@@ -35,7 +36,7 @@ def is_content(value: str) -> bool:
 def parse(text: str, where: str) -> dict[str, Any]:
     """The kubeconfig as a mapping with at least one cluster; ``where`` names its origin in errors."""
     try:
-        config = yaml.safe_load(text)
+        config = yaml_safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, 'problem_mark', None)
         at = ' at line %d' % (mark.line + 1) if mark is not None else ''

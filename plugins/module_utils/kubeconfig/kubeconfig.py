@@ -27,6 +27,7 @@ from ansible_collections.talos.linux.plugins.module_utils.client.errors import T
 from ansible_collections.talos.linux.plugins.module_utils.frontend import files
 from ansible_collections.talos.linux.plugins.module_utils.frontend.redact import redact
 from ansible_collections.talos.linux.plugins.module_utils.kubeconfig.merge import SECTIONS, issued_by, merge
+from ansible_collections.talos.linux.plugins.module_utils.client.yaml_loader import safe_load as yaml_safe_load
 
 MAX_SIZE = 1 << 20  # a kubeconfig is a few KiB; refuse anything absurd
 
@@ -59,7 +60,7 @@ def _load(text: str | None, where: str) -> dict[str, Any] | None:
     if not text:
         return None
     try:
-        data = yaml.safe_load(text)
+        data = yaml_safe_load(text)
     except yaml.YAMLError as exc:
         raise KubeconfigError('%s: not valid YAML: %s' % (where, exc)) from None
     if data is None:
