@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from ansible_collections.talos.linux.plugins.module_utils.kube.client import KubeClient, KubeError, unless_missing
+from ansible_collections.talos.linux.plugins.module_utils.kube.client import (
+    STRATEGIC_MERGE, KubeClient, KubeError, api_path, unless_missing)
 
 FIELD_MANAGER = 'talos'
-STRATEGIC_MERGE = 'application/strategic-merge-patch+json'
 
 
 def group_version_resource(resource: str) -> tuple[str, str, str]:
@@ -33,12 +33,13 @@ class UpgradeKube(KubeClient):
     """A KubeClient with the reads and the one write of a Kubernetes upgrade."""
 
     async def nodes(self) -> list[dict[str, Any]]:
-        listed = await self._call('list nodes', self._core.list_node)
+        listed = await self._request('list nodes', 'get', api_path('api', 'v1', 'nodes'))
         return listed.get('items') or []
 
     async def pods(self, namespace: str, label_selector: str = '') -> list[dict[str, Any]]:
-        listed = await self._call('list the pods of %s' % namespace, self._core.list_namespaced_pod, namespace,
-                                  label_selector=label_selector)
+        selector = {'label_selector': label_selector} if label_selector else {}
+        listed = await self._request('list the pods of %s' % namespace, 'get',
+                                     api_path('api', 'v1', 'namespaces', namespace, 'pods'), **selector)
         return listed.get('items') or []
 
     async def optional_daemonset(self, namespace: str, name: str) -> Optional[dict[str, Any]]:
@@ -48,14 +49,13 @@ class UpgradeKube(KubeClient):
     async def set_container_image(self, namespace: str, name: str, container: str, image: str) -> dict[str, Any]:
         """Strategic-merge PATCH of one container's image in a DaemonSet's pod template; the DaemonSet after."""
         patch = {'spec': {'template': {'spec': {'containers': [{'name': container, 'image': image}]}}}}
-        return await self._call('patch daemonset %s/%s' % (namespace, name), self._apps.patch_namespaced_daemon_set,
-                                name, namespace, patch, field_manager=FIELD_MANAGER, _content_type=STRATEGIC_MERGE)
+        return await self._request('patch daemonset %s/%s' % (namespace, name), 'patch',
+                                   api_path('apis', 'apps', 'v1', 'namespaces', namespace, 'daemonsets', name),
+                                   body=patch, field_manager=FIELD_MANAGER, content_type=STRATEGIC_MERGE)
 
     async def count_objects(self, resource: str) -> Optional[int]:
         """How many objects ``resource.version.group`` holds; None when the API server does not serve it."""
         group, version, plural = group_version_resource(resource)
-        import kubernetes.client  # pylint: disable=import-outside-toplevel  # imported already by __aenter__
-        custom = kubernetes.client.CustomObjectsApi(self._api)
-        listed = await unless_missing(self._call('list %s' % resource, custom.list_cluster_custom_object, group,
-                                                 version, plural))
+        listed = await unless_missing(self._request('list %s' % resource, 'get',
+                                                    api_path('apis', group, version, plural)))
         return None if listed is None else len(listed.get('items') or [])

@@ -27,9 +27,10 @@ from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.manifest_r
                                                                                             INVENTORY_NAMESPACE,
                                                                                             ObjRef, ref_of,
                                                                                             version_of)
-from ansible_collections.talos.linux.plugins.module_utils.kube.client import KubeError, unless_missing
+from ansible_collections.talos.linux.plugins.module_utils.kube.client import KubeError, api_path, unless_missing
 
 APPLY_PATCH = 'application/apply-patch+yaml'
+INVENTORY_PATH = api_path('api', 'v1', 'namespaces', INVENTORY_NAMESPACE, 'configmaps', INVENTORY_NAME)
 
 
 class ManifestsKube(UpgradeKube):
@@ -70,10 +71,6 @@ class ManifestsKube(UpgradeKube):
         resource = next((r for r in found if r.preferred), found[0])
         return resource.path(name=name, namespace=namespace if resource.namespaced else None)
 
-    async def _request(self, what: str, method: str, path: str, **params: Any) -> Any:
-        dynamic = await self._dynamic_client()
-        return await self._call(what, dynamic.request, method, path, serialize=False, **params)
-
     async def live_object(self, ref: ObjRef, version: str = '') -> Optional[dict[str, Any]]:
         """The object as the API server has it (``version`` empty: the group's preferred); None when missing."""
         path = await self._path((ref.group, version), ref.kind, ref.namespace, ref.name)
@@ -95,8 +92,7 @@ class ManifestsKube(UpgradeKube):
 
     async def inventory(self) -> Optional[dict[str, Any]]:
         """The inventory ConfigMap; None before the first sync."""
-        return await unless_missing(self._call('get the inventory', self._core.read_namespaced_config_map,
-                                               INVENTORY_NAME, INVENTORY_NAMESPACE))
+        return await unless_missing(self._request('get the inventory', 'get', INVENTORY_PATH))
 
     async def write_inventory(self, keys: list[str], exists: bool) -> None:
         """The inventory holding exactly ``keys`` (replaced as a whole, or created)."""
@@ -104,8 +100,7 @@ class ManifestsKube(UpgradeKube):
                 'metadata': {'name': INVENTORY_NAME, 'namespace': INVENTORY_NAMESPACE},
                 'data': {key: '' for key in keys}}
         if exists:
-            await self._call('update the inventory', self._core.replace_namespaced_config_map, INVENTORY_NAME,
-                             INVENTORY_NAMESPACE, body)
+            await self._request('update the inventory', 'put', INVENTORY_PATH, body=body)
         else:
-            await self._call('create the inventory', self._core.create_namespaced_config_map, INVENTORY_NAMESPACE,
-                             body)
+            await self._request('create the inventory', 'post',
+                                api_path('api', 'v1', 'namespaces', INVENTORY_NAMESPACE, 'configmaps'), body=body)

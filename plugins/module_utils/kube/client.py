@@ -22,6 +22,7 @@ import os
 import shutil
 import tempfile
 from typing import Any, Awaitable, Optional, TypeVar
+from urllib.parse import quote
 
 from ansible.module_utils.basic import missing_required_lib
 
@@ -35,6 +36,8 @@ REQUEST_TIMEOUT = (10.0, 30.0)
 # network timeouts); 429 TooManyRequests, 502 and 503 are added here: a busy API server and a load balancer
 # without a ready backend, which upgrade-k8s's pod informer rides out by logging every watch error.
 TRANSIENT_STATUSES = frozenset((429, 500, 502, 503, 504))
+# The patch type of the generated clients for a patch that is an object (kubectl's default for built-in kinds).
+STRATEGIC_MERGE = 'application/strategic-merge-patch+json'
 # kubeconfig fields that hold base64 data, and the file field the client reads instead.
 _DATA_FIELDS = {
     'clusters': (('cluster', 'certificate-authority-data', 'certificate-authority'),),
@@ -83,6 +86,7 @@ def _library(purpose: str) -> Any:
         import kubernetes  # pylint: disable=import-outside-toplevel
         import kubernetes.client  # pylint: disable=import-outside-toplevel,unused-import
         import kubernetes.config  # pylint: disable=import-outside-toplevel,unused-import
+        import kubernetes.dynamic  # pylint: disable=import-outside-toplevel,unused-import
     except ImportError:
         raise KubeError(missing_required_lib('kubernetes', reason=purpose) +
                         ' (pip install kubernetes)') from None
@@ -90,18 +94,39 @@ def _library(purpose: str) -> Any:
 
 
 def load_early() -> None:
-    """Import the library and the API classes a ``KubeClient`` builds, when the library is there.
+    """Import the library and the classes a ``KubeClient`` builds, when the library is there.
 
     For the action plugins of modules that may drain: loaded in Ansible's controller, the library is inherited
-    by every worker Ansible forks for a task. ``kubernetes.client`` loads its API classes on first use, and
-    that (about a second here) was paid again by each task that talked to Kubernetes. Without the library
-    nothing happens: a task that needs it fails with the missing-library message when it runs."""
+    by every worker Ansible forks for a task, which would otherwise import it again (about half a second here).
+    Without the library nothing happens: a task that needs it fails with the missing-library message when it
+    runs."""
     try:
         kubernetes = _library('')
     except KubeError:
         return
-    for api in ('ApiClient', 'CoreV1Api', 'AppsV1Api'):
-        getattr(kubernetes.client, api)
+    for name in ('ApiClient', 'Configuration'):
+        getattr(kubernetes.client, name)
+
+
+def api_path(*segments: str) -> str:
+    """A URL path of the Kubernetes API from its segments, names escaped (``/api/v1/nodes/<name>``)."""
+    return '/' + '/'.join(quote(segment, safe='') for segment in segments)
+
+
+def _requests(kubernetes: Any, api: Any) -> Any:
+    """The library's generic request (``kubernetes.dynamic.DynamicClient.request``) on ``api``.
+
+    The generated API classes (``CoreV1Api`` and the like) are not used: loading them costs about a second in
+    kubernetes 37 (it builds a pydantic model per type they name), more than all the calls of a drain. The
+    dynamic client's ``request`` sends any method to any path through the same ``ApiClient`` (configuration,
+    credentials, TLS, errors as ``ApiException``) across the supported versions of the library; building it
+    here skips its API discovery, which these known paths do not need."""
+    class Requests(kubernetes.dynamic.DynamicClient):
+        def __init__(self, client: Any) -> None:  # pylint: disable=super-init-not-called
+            self.client = client
+            self.configuration = client.configuration
+
+    return Requests(api)
 
 
 def _current_user(config: dict[str, Any]) -> str:
@@ -151,8 +176,7 @@ class KubeClient:
         self.server = ''
         self._directory: Optional[str] = None
         self._api: Any = None
-        self._core: Any = None
-        self._apps: Any = None
+        self._requests: Any = None
         self._rest_errors: tuple[type, ...] = ()
 
     async def __aenter__(self) -> 'KubeClient':
@@ -171,8 +195,7 @@ class KubeClient:
             raise
         self.server = configuration.host
         self._api = kubernetes.client.ApiClient(configuration)
-        self._core = kubernetes.client.CoreV1Api(self._api)
-        self._apps = kubernetes.client.AppsV1Api(self._api)
+        self._requests = _requests(kubernetes, self._api)
         import urllib3  # pylint: disable=import-outside-toplevel  # the kubernetes client's HTTP library
         self._rest_errors = (kubernetes.client.exceptions.ApiException, urllib3.exceptions.HTTPError, OSError)
         return self
@@ -216,31 +239,38 @@ class KubeClient:
         except self._rest_errors as exc:
             raise self._error(exc, what) from None
 
+    async def _request(self, what: str, method: str, path: str, **params: Any) -> Any:
+        """``method`` on ``path`` (see ``api_path``); ``params`` as the dynamic client's ``request`` takes them
+        (``body``, ``query_params``, ``field_selector``, ``label_selector``, ``field_manager``, ``content_type``).
+        The answer's JSON."""
+        return await self._call(what, self._requests.request, method, path, serialize=False, **params)
+
     # The calls a drain makes.
 
     async def node(self, name: str) -> dict[str, Any]:
-        return await self._call('get node %s' % name, self._core.read_node, name)
+        return await self._request('get node %s' % name, 'get', api_path('api', 'v1', 'nodes', name))
 
     async def patch_node(self, name: str, patch: dict[str, Any]) -> dict[str, Any]:
-        return await self._call('patch node %s' % name, self._core.patch_node, name, patch)
+        return await self._request('patch node %s' % name, 'patch', api_path('api', 'v1', 'nodes', name),
+                                   body=patch, content_type=STRATEGIC_MERGE)
 
     async def pods_on_node(self, name: str) -> list[dict[str, Any]]:
-        listed = await self._call('list the pods of node %s' % name, self._core.list_pod_for_all_namespaces,
-                                  field_selector='spec.nodeName=%s' % name)
+        listed = await self._request('list the pods of node %s' % name, 'get', api_path('api', 'v1', 'pods'),
+                                     field_selector='spec.nodeName=%s' % name)
         return listed.get('items') or []
 
     async def pod(self, namespace: str, name: str) -> dict[str, Any]:
-        return await self._call('get pod %s/%s' % (namespace, name), self._core.read_namespaced_pod, name,
-                                namespace)
+        return await self._request('get pod %s/%s' % (namespace, name), 'get',
+                                   api_path('api', 'v1', 'namespaces', namespace, 'pods', name))
 
     async def evict(self, namespace: str, name: str) -> None:
         body = {'apiVersion': 'policy/v1', 'kind': 'Eviction', 'metadata': {'name': name, 'namespace': namespace}}
-        await self._call('evict pod %s/%s' % (namespace, name), self._core.create_namespaced_pod_eviction, name,
-                         namespace, body)
+        await self._request('evict pod %s/%s' % (namespace, name), 'post',
+                            api_path('api', 'v1', 'namespaces', namespace, 'pods', name, 'eviction'), body=body)
 
     async def daemonset(self, namespace: str, name: str) -> dict[str, Any]:
-        return await self._call('get daemonset %s/%s' % (namespace, name), self._apps.read_namespaced_daemon_set,
-                                name, namespace)
+        return await self._request('get daemonset %s/%s' % (namespace, name), 'get',
+                                   api_path('apis', 'apps', 'v1', 'namespaces', namespace, 'daemonsets', name))
 
 
 def _status_body(body: Any) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from ansible_collections.talos.linux.plugins.module_utils.kube import client as kube_client
-from ansible_collections.talos.linux.plugins.module_utils.kube.client import KubeClient, KubeError
+from ansible_collections.talos.linux.plugins.module_utils.kube.client import KubeClient, KubeError, api_path
 
 
 def _b64(text: str) -> str:
@@ -77,3 +77,8 @@ def test_refusal_explanation_carries_the_causes():
                         causes=['The disruption budget web needs 2 healthy pods and has 2 currently'])
     assert refused.explanation == ("Cannot evict pod as it would violate the pod's disruption budget. "
                                    "The disruption budget web needs 2 healthy pods and has 2 currently")
+
+
+def test_api_path_escapes_each_segment() -> None:
+    assert api_path('api', 'v1', 'nodes', 'node-1') == '/api/v1/nodes/node-1'
+    assert api_path('api', 'v1', 'namespaces', 'a/b', 'pods', 'p?x') == '/api/v1/namespaces/a%2Fb/pods/p%3Fx'
