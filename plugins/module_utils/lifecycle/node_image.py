@@ -8,6 +8,7 @@ Private module: free to change between releases.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, NamedTuple, Optional
 from urllib.parse import urlsplit
 
@@ -51,6 +52,10 @@ async def _spec(client: Any, key: tuple[str, str, str], node: Optional[str]) -> 
         raise
 
 
+async def _nothing() -> None:
+    return None
+
+
 async def _extensions(client: Any, node: Optional[str]) -> tuple[Optional[str], bool]:
     """(the schematic extension's version or None, whether other system extensions run)."""
     schematic, others = None, False
@@ -75,8 +80,9 @@ async def node_schematic(client: Any, node: Optional[str],
     ImageFactorySchematic on 1.14+, else the ID from the schematic extension's version."""
     parsed = parse_version(version)
     has_resource = parsed is not None and (parsed.major, parsed.minor) >= (1, 14)
-    published = await _spec(client, FACTORY_SCHEMATIC, node) if has_resource else None
-    schematic, others = await _extensions(client, node)
+    # Both reads at once: each is a round trip through the endpoint's apid.
+    published, (schematic, others) = await asyncio.gather(
+        _spec(client, FACTORY_SCHEMATIC, node) if has_resource else _nothing(), _extensions(client, node))
     if published and published.get('schematicId'):
         return published['schematicId'], factory_host(published.get('apiUrl') or ''), others
     return schematic, None, others
@@ -88,9 +94,10 @@ async def kubelet_version(client: Any, node: Optional[str]) -> Optional[str]:
 
 
 async def read_node_image(client: Any, node: Optional[str]) -> NodeImage:
+    """The version first (which resources to read depends on it), then the rest at once."""
     info = await client.version(node)
-    security = await _spec(client, SECURITY_STATE, node) or {}
-    schematic, factory, others = await node_schematic(client, node, info['tag'])
+    security, (schematic, factory, others), kubernetes = await asyncio.gather(
+        _spec(client, SECURITY_STATE, node), node_schematic(client, node, info['tag']), kubelet_version(client, node))
     return NodeImage(version=info['tag'], platform=((info.get('platform') or {}).get('name') or 'metal').lower(),
-                     secureboot=bool(security.get('secureBoot')), schematic=schematic, factory=factory,
-                     custom_extensions=others, kubernetes=await kubelet_version(client, node))
+                     secureboot=bool((security or {}).get('secureBoot')), schematic=schematic, factory=factory,
+                     custom_extensions=others, kubernetes=kubernetes)

@@ -160,7 +160,8 @@ async def upgrade(client: Any, node: Optional[str], *, image: Optional[str], ver
                   prepull_nodes: Optional[list[str]] = None,
                   warn: Callable[[str], None]) -> dict[str, Any]:
     started = time.monotonic()
-    running = await read_node_image(client, node)
+    # The machine type (for the quorum guard) is read alongside what the node runs: one round trip less.
+    running, kind = await asyncio.gather(read_node_image(client, node), machine_type(client, node))
     current = running.version
     target_image, target_version, target_schematic = target_of(image, version, running)
     schematic = running.schematic
@@ -186,7 +187,7 @@ async def upgrade(client: Any, node: Optional[str], *, image: Optional[str], ver
     result['api'] = choose_api(api, current)
     if not reboot:
         _refuse_staging(result['api'], current, drain)
-    result['quorum'] = await guard_quorum(client, node, 'upgrade', force, await machine_type(client, node))
+    result['quorum'] = await guard_quorum(client, node, 'upgrade', force, kind)
     if reboot:
         drain.decide(result['api'])
     try:
