@@ -228,22 +228,19 @@ class KubeClient:
                 self.server, what, self.user, message)
         return KubeError(message, status=status, causes=causes)
 
-    async def _call(self, what: str, method: Any, *args: Any, **kwargs: Any) -> Any:
-        """``method(*args, **kwargs)`` in a worker thread; the answer's JSON (None when it has no body)."""
+    async def _request(self, what: str, method: str, path: str, **params: Any) -> Any:
+        """``method`` on ``path`` (see ``api_path``), in a worker thread; ``params`` as the dynamic client's
+        ``request`` takes them (``body``, ``query_params``, ``field_selector``, ``label_selector``,
+        ``field_manager``, ``content_type``). The answer's JSON (None when it has no body)."""
         def call() -> Any:
-            response = method(*args, _preload_content=False, _request_timeout=REQUEST_TIMEOUT, **kwargs)
+            response = self._requests.request(method, path, serialize=False, _request_timeout=REQUEST_TIMEOUT,
+                                              **params)
             data = response.data if hasattr(response, 'data') else response.read()
             return json.loads(data) if data else None
         try:
             return await asyncio.to_thread(call)
         except self._rest_errors as exc:
             raise self._error(exc, what) from None
-
-    async def _request(self, what: str, method: str, path: str, **params: Any) -> Any:
-        """``method`` on ``path`` (see ``api_path``); ``params`` as the dynamic client's ``request`` takes them
-        (``body``, ``query_params``, ``field_selector``, ``label_selector``, ``field_manager``, ``content_type``).
-        The answer's JSON."""
-        return await self._call(what, self._requests.request, method, path, serialize=False, **params)
 
     # The calls a drain makes.
 
