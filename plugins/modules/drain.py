@@ -51,6 +51,9 @@ options:
   wait_timeout:
     description:
       - How long to wait for Ready with O(wait_ready).
+      - With O(state=uncordoned), also how long to wait for a Kubernetes API that does not answer (refused
+        connections, or a 429, 500, 502, 503 or 504 status) to come back, as it does after a control plane reboots;
+        other errors fail at once. Check mode reads once and does not wait.
       - A duration such as V(90s), V(15m) or V(1h30m), or a number of seconds.
     type: raw
     default: 300

@@ -23,6 +23,7 @@ import pytest
 from ansible_collections.talos.linux.plugins.module_utils.client.wait import Deadline
 from ansible_collections.talos.linux.plugins.module_utils.kube.client import KubeClient, KubeError
 from ansible_collections.talos.linux.plugins.module_utils.kube.drain import DrainError, drain, uncordon_when_ready
+from ansible_collections.talos.linux.plugins.module_utils.kube.node import uncordon
 from ansible_collections.talos.linux.tests.integration.kube_api import KubeApi, budget, daemonset, node, pod
 
 pytest.importorskip('kubernetes')
@@ -153,6 +154,30 @@ def test_uncordon_waits_until_the_node_is_ready(api):
     report, waited = with_kube(api, drain_then_uncordon)
     assert waited >= 5.0, 'not Ready at the first look, Ready at the next one 5 s later'
     assert report.uncordoned and not report.cordoned and not unschedulable(api, 'worker-1')
+
+
+def test_uncordon_is_asked_again_while_the_api_answers_503(api):
+    with_kube(api, lambda kube: drain(kube, 'worker-1'))
+    api.call(api.server.set_available, False)
+    back = later(1.5, lambda: api.call(api.server.set_available, True))
+
+    async def timed_uncordon(kube: KubeClient) -> float:
+        started = time.monotonic()
+        await uncordon(kube, 'worker-1', Deadline(30))
+        return time.monotonic() - started
+    waited = with_kube(api, timed_uncordon)
+    back.join()
+    assert waited >= 1.5 and not unschedulable(api, 'worker-1')
+    assert 'ansible.talos.linux/cordoned' not in api.get('nodes', None, 'worker-1')['metadata'].get('annotations', {})
+
+
+def test_uncordon_refused_for_good_is_not_asked_again(api):
+    with_kube(api, lambda kube: drain(kube, 'worker-1'))
+    started = time.monotonic()
+    with pytest.raises(KubeError) as failed:
+        with_kube(api, lambda kube: uncordon(kube, 'worker-1', Deadline(30)), user='viewer', groups=('viewers',))
+    assert failed.value.status == 403 and time.monotonic() - started < 10
+    assert unschedulable(api, 'worker-1')
 
 
 def test_a_node_not_ready_in_time_stays_cordoned(api):

@@ -8,7 +8,7 @@ reaches the running DaemonSet only through a client: upgrade-k8s syncs the manif
 image itself. The rollout is done as ``kubectl rollout status`` reads a DaemonSet
 (staging/src/k8s.io/kubectl/pkg/polymorphichelpers/rollout_status.go:DaemonSetStatusViewer.Status @ v1.34.0):
 the controller has observed the new generation, and every scheduled pod is updated and available. The wait rides
-out the API going away (api_outage.py); the PATCH itself is a write and is not repeated.
+out the API going away (kube/api_outage.py); the PATCH itself is a write and is not repeated.
 
 Private module: free to change between releases.
 """
@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from ansible_collections.talos.linux.plugins.module_utils.client.wait import Deadline, Poll, wait_for
-from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.api_outage import through_api_outage
+from ansible_collections.talos.linux.plugins.module_utils.kube.api_outage import through_api_outage
 from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.kube_api import UpgradeKube
 from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.talos_resources import KUBE_PROXY, KUBE_SYSTEM
 

@@ -7,7 +7,7 @@ syncManifestsSSA, unless its reconcile timeout is 0 @ v1.14.0-rc.1); the objects
 DaemonSets and Deployments, read as ``kubectl rollout status`` reads them (staging/src/k8s.io/kubectl/pkg/
 polymorphichelpers/rollout_status.go:DaemonSetStatusViewer.Status, DeploymentStatusViewer.Status @ v1.34.0):
 the controller has observed the object's generation, every replica is updated and available, no old one left.
-The waits ride out the API going away (api_outage.py).
+The waits ride out the API going away (kube/api_outage.py).
 
 Private module: free to change between releases.
 """
@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from ansible_collections.talos.linux.plugins.module_utils.client.wait import Deadline, Poll, wait_for
-from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.api_outage import through_api_outage
+from ansible_collections.talos.linux.plugins.module_utils.kube.api_outage import through_api_outage
 from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.kube_proxy import rollout_state
 from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.manifest_refs import ObjRef
 from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.manifests_api import ManifestsKube

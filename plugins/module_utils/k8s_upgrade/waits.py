@@ -9,7 +9,7 @@ kubelet.go:upgradeKubeletOnNode, checkNodeKubeletVersion @ v1.14.0-rc.1), pollin
   and is Ready;
 - a kubelet: the kubelet Service running and healthy again with the new image in the KubeletSpec, then the
   Node with that address reports the new ``kubeletVersion`` and is Ready.
-The Kubernetes reads ride out the API going away meanwhile (api_outage.py): the only kube-apiserver restarting.
+The Kubernetes reads ride out the API going away meanwhile (kube/api_outage.py): the only kube-apiserver restarting.
 
 Private module: free to change between releases.
 """
@@ -20,7 +20,7 @@ from typing import Any, Optional
 
 from ansible_collections.talos.linux.plugins.module_utils.client.errors import TalosError
 from ansible_collections.talos.linux.plugins.module_utils.client.wait import Deadline, Poll, wait_for
-from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.api_outage import through_api_outage
+from ansible_collections.talos.linux.plugins.module_utils.kube.api_outage import through_api_outage
 from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.kube_api import UpgradeKube
 from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.running import optional_resource
 from ansible_collections.talos.linux.plugins.module_utils.k8s_upgrade.talos_resources import (

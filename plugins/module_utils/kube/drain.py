@@ -29,7 +29,7 @@ from ansible_collections.talos.linux.plugins.module_utils.client.wait import Dea
 from ansible_collections.talos.linux.plugins.module_utils.kube import pod_rules
 from ansible_collections.talos.linux.plugins.module_utils.kube.client import KubeClient, KubeError, unless_missing
 from ansible_collections.talos.linux.plugins.module_utils.kube.node import (cordoned, cordoned_by_us, read_node,
-                                                                            set_unschedulable, wait_ready)
+                                                                            set_unschedulable, uncordon, wait_ready)
 
 DEFAULT_TIMEOUT = 300.0  # talosctl --drain-timeout (nodedrain.DefaultDrainTimeout, 5 minutes)
 RETRY_AFTER_REFUSAL = 5.0  # kubectl: "error when evicting pods/... (will retry after 5s)"
@@ -171,5 +171,5 @@ async def uncordon_when_ready(kube: KubeClient, report: DrainReport, deadline: D
         await wait_ready(kube, report.node_name, deadline)
     except WaitTimedOut as exc:
         raise DrainError('%s; Kubernetes node %s stays cordoned' % (exc.message, report.node_name), report) from None
-    await set_unschedulable(kube, report.node_name, False)
+    await uncordon(kube, report.node_name, deadline)
     report.cordoned, report.uncordoned = False, True

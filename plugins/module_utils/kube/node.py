@@ -10,7 +10,11 @@ the node with an annotation of its own, the way Talos marks the nodes it cordons
 kept). Not Talos's key: Talos lifts the cordons it marked as soon as the node boots, before
 Kubernetes says it is Ready. Waiting for Ready polls every 5 s like
 siderolabs/go-kubernetes kubernetes/nodedrain/nodedrain.go: WaitForNodeReady, which talosctl runs
-before it uncordons, and keeps polling while the API cannot be reached (a control plane rebooting).
+before it uncordons, and keeps polling while the API cannot be reached (a control plane rebooting). The
+uncordon itself, and the first read of a task that is to wait, are asked again while the API is away
+(api_outage.py): the node they follow has just rebooted, and when it is a control plane, the API may not be back
+yet although Talos reports the node healthy (its kube-apiserver is a static pod kubelet starts afterwards). The
+uncordon is a merge patch of fixed values, so asking again does the same thing.
 
 Private module: free to change between releases.
 """
@@ -19,7 +23,8 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from ansible_collections.talos.linux.plugins.module_utils.client.wait import Deadline, Poll, wait_for
+from ansible_collections.talos.linux.plugins.module_utils.client.wait import Deadline, Poll, retry, wait_for
+from ansible_collections.talos.linux.plugins.module_utils.kube.api_outage import seen_of, through_api_outage, transient
 from ansible_collections.talos.linux.plugins.module_utils.kube.client import KubeClient, KubeError
 
 READY_INTERVAL = 5.0
@@ -33,6 +38,12 @@ async def read_node(kube: KubeClient, name: str) -> dict[str, Any]:
         if exc.status == 404:
             raise KubeError('Kubernetes node "%s" not found at %s' % (name, kube.server), status=404) from None
         raise
+
+
+async def read_node_once_served(kube: KubeClient, name: str, deadline: Deadline) -> dict[str, Any]:
+    """``read_node``, asked again while the API is away, until ``deadline``."""
+    return await retry('reading Kubernetes node %s' % name, lambda: read_node(kube, name), transient, deadline,
+                       explain=seen_of)
 
 
 def cordoned(node: dict[str, Any]) -> bool:
@@ -69,16 +80,18 @@ async def set_unschedulable(kube: KubeClient, name: str, unschedulable: bool) ->
                                  'spec': {'unschedulable': unschedulable}})
 
 
+async def uncordon(kube: KubeClient, name: str, deadline: Deadline) -> None:
+    """Uncordon node ``name`` (removing the collection's mark); asked again while the API is away, to ``deadline``."""
+    await retry('uncordoning Kubernetes node %s' % name, lambda: set_unschedulable(kube, name, False), transient,
+                deadline, explain=seen_of)
+
+
 async def wait_ready(kube: KubeClient, name: str, deadline: Deadline) -> None:
-    """Until the node's Ready condition is True; an API that does not answer yet (status None or 5xx) is waited out."""
+    """Until the node's Ready condition is True; an API that does not answer yet is waited out (api_outage.py)."""
     async def check() -> Poll:
-        try:
-            node = await read_node(kube, name)
-        except KubeError as exc:
-            if exc.status is None or exc.status >= 500:
-                return Poll(False, seen=exc.message)
-            raise
+        node = await read_node(kube, name)
         condition = ready_condition(node)
         return Poll(condition is not None and condition.get('status') == 'True', seen=describe_readiness(node))
 
-    await wait_for(check, 'Kubernetes node %s to be Ready' % name, deadline, interval=READY_INTERVAL)
+    await wait_for(through_api_outage(check), 'Kubernetes node %s to be Ready' % name, deadline,
+                   interval=READY_INTERVAL)

@@ -4,6 +4,9 @@
 
 Idempotent: a cordoned node is not cordoned again, an uncordoned one not uncordoned, and draining a
 node that is cordoned already with nothing left to evict changes nothing. Check mode reads only.
+Uncordoning follows a reboot (a rolling upgrade uncordons after its health gate): outside check mode it waits
+out, up to ``wait_timeout``, a Kubernetes API that is away because the node rebooted was a control plane
+(node.py).
 
 Private module: free to change between releases.
 """
@@ -17,7 +20,8 @@ from ansible_collections.talos.linux.plugins.module_utils.kube.client import Kub
 from ansible_collections.talos.linux.plugins.module_utils.kube.drain import drain
 from ansible_collections.talos.linux.plugins.module_utils.kube.kubeconfig_source import kubeconfig
 from ansible_collections.talos.linux.plugins.module_utils.kube.node import (cordoned, cordoned_by_us, read_node,
-                                                                            set_unschedulable, wait_ready)
+                                                                            read_node_once_served, set_unschedulable,
+                                                                            uncordon, wait_ready)
 from ansible_collections.talos.linux.plugins.module_utils.kube.nodename import kubernetes_node_name
 
 STATES = ('drained', 'cordoned', 'uncordoned')
@@ -42,7 +46,8 @@ async def _cordoned(kube: KubeClient, name: str, check_mode: bool) -> dict[str, 
 
 
 async def _uncordoned(kube: KubeClient, name: str, params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
-    node = await read_node(kube, name)
+    deadline = Deadline(params['wait_timeout'])
+    node = await (read_node(kube, name) if check_mode else read_node_once_served(kube, name, deadline))
     if not cordoned(node):
         return {'changed': False, 'cordoned': False, 'msg': 'Kubernetes node %s is schedulable already' % name}
     if params['only_own'] and not cordoned_by_us(node):
@@ -50,8 +55,8 @@ async def _uncordoned(kube: KubeClient, name: str, params: dict[str, Any], check
                 'msg': 'Kubernetes node %s stays cordoned: it was cordoned by someone else than this collection' % name}
     if not check_mode:
         if params['wait_ready']:
-            await wait_ready(kube, name, Deadline(params['wait_timeout']))
-        await set_unschedulable(kube, name, False)
+            await wait_ready(kube, name, deadline)
+        await uncordon(kube, name, deadline)
     return {'changed': True, 'cordoned': False, 'msg': 'uncordoned Kubernetes node %s' % name}
 
 

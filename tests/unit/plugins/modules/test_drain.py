@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
+import time
 
 from ansible_collections.talos.linux.plugins.modules import drain
 from ansible_collections.talos.linux.tests.unit.plugins.modules.kube_cluster import (  # noqa: F401 pylint: disable=unused-import
@@ -75,6 +77,40 @@ def test_kubeconfig_option_as_path(run, talos, kube_cluster, tmp_path):
     path.write_text(json.dumps(kube_cluster.kubeconfig()))
     assert run(drain, node='10.5.0.7', state='cordoned', kubeconfig=str(path))['changed'] is True
     assert talos.called('kubeconfig') == []
+
+
+def test_uncordon_waits_for_an_api_away_after_a_control_plane_reboot(run, talos, kube_cluster):
+    # The rolling upgrade uncordons after a Talos-side health gate, which does not cover the Kubernetes API: the
+    # kube-apiserver of a control plane that rebooted may still answer 503 (talos-sim's API without its storage).
+    assert run(drain, node='10.5.0.7', state='cordoned')['changed'] is True
+    kube_cluster.call(kube_cluster.server.set_available, False)
+    back = threading.Timer(1.5, lambda: kube_cluster.call(kube_cluster.server.set_available, True))
+    back.start()
+    started = time.monotonic()
+    result = run(drain, node='10.5.0.7', state='uncordoned', only_own=True, wait_timeout=30)
+    back.join()
+    assert time.monotonic() - started >= 1.5, 'the first read met the 503 and was asked again'
+    assert result['changed'] is True and not unschedulable(kube_cluster)
+
+
+def test_uncordon_gives_up_on_an_api_away_at_the_wait_timeout_and_leaves_the_cordon(run, talos, kube_cluster):
+    assert run(drain, node='10.5.0.7', state='cordoned')['changed'] is True
+    kube_cluster.call(kube_cluster.server.set_available, False)
+    result = run(drain, node='10.5.0.7', state='uncordoned', wait_timeout=2)
+    assert result['failed'] and result['node'] == '10.5.0.7'
+    assert result['msg'] == ('node 10.5.0.7: reading Kubernetes node worker-1 refused for 2s, the Kubernetes API '
+                             'answered 503: the server is currently unable to handle the request')
+    kube_cluster.call(kube_cluster.server.set_available, True)
+    assert unschedulable(kube_cluster)
+
+
+def test_check_mode_uncordon_does_not_wait_for_the_api(run, talos, kube_cluster):
+    assert run(drain, node='10.5.0.7', state='cordoned')['changed'] is True
+    kube_cluster.call(kube_cluster.server.set_available, False)
+    started = time.monotonic()
+    result = run(drain, check=True, node='10.5.0.7', state='uncordoned', wait_timeout=30)
+    assert result['failed'] and 'the server is currently unable to handle the request' in result['msg']
+    assert time.monotonic() - started < 15
 
 
 def test_a_user_kubernetes_forbids_is_named(run, talos, kube_cluster):
