@@ -49,6 +49,9 @@ options:
     description:
       - After a drain, once the node is back (O(wait)) and its Kubernetes node is Ready (within O(wait_timeout)),
         make it schedulable again, as talosctl does.
+      - Until then, a Kubernetes API that does not answer (refused connections, or a 429, 500, 502, 503 or 504
+        status, as while a control plane's kube-apiserver comes back after its reboot) is asked again; other errors
+        fail the task at once.
       - A node cordoned before the task by someone else is left cordoned (C(drain.note) says so), and so is a node
         not waited for (O(wait=false)). A cordon of this collection carries the annotation
         C(ansible.talos.linux/cordoned), so a node an earlier task cordoned and could not uncordon (it failed) is
