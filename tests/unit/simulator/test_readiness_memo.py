@@ -5,8 +5,6 @@ _EtcdPeers.api_up_lately); Talos's health check and the API's front still look e
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from simulator import readiness
@@ -20,58 +18,59 @@ class FakeMachine:
         self.peers = lambda: fleet
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
+class Fleet:
+    """Three fake machines, one with an etcd member; a fake clock; every look at a machine's etcd health counted."""
 
-    def monotonic(self) -> float:
+    def __init__(self) -> None:
+        self.machines: list[FakeMachine] = []
+        self.machines.extend([FakeMachine(self.machines, etcd=True), FakeMachine(self.machines, etcd=False),
+                              FakeMachine(self.machines, etcd=False)])
+        self.asked: list[FakeMachine] = []
+        self.healthy = False
+        self.now = 1000.0
+        self.memo = readiness._EtcdPeers()  # pylint: disable=protected-access
+
+    def monotonic(self) -> float:  # the clock readiness.py reads
         return self.now
+
+    def etcd_healthy(self, machine: FakeMachine) -> bool:
+        self.asked.append(machine)
+        return self.healthy
+
+    def look(self, index: int) -> bool:
+        """What machine ``index``'s readiness poll finds of the API."""
+        return self.memo.api_up_lately(self.machines[index])
 
 
 @pytest.fixture
 def fleet(monkeypatch):
-    machines: list[FakeMachine] = []
-    machines.extend([FakeMachine(machines, etcd=True), FakeMachine(machines, etcd=False),
-                     FakeMachine(machines, etcd=False)])
-    asked: list[Any] = []
-    healthy = {'value': False}
-
-    def etcd_healthy(machine: Any) -> bool:
-        asked.append(machine)
-        return healthy['value']
-    clock = Clock()
-    monkeypatch.setattr(readiness, '_etcd_healthy', etcd_healthy)
-    monkeypatch.setattr(readiness, 'time', clock)
-    monkeypatch.setattr(readiness, '_ETCD_PEERS', readiness._EtcdPeers())  # pylint: disable=protected-access
+    fake = Fleet()
+    monkeypatch.setattr(readiness, '_etcd_healthy', fake.etcd_healthy)
+    monkeypatch.setattr(readiness, 'time', fake)
+    monkeypatch.setattr(readiness, '_ETCD_PEERS', fake.memo)
     monkeypatch.setattr(FakeMachine, 'etcd_changes', 0)
-    return machines, asked, healthy, clock
+    return fake
 
 
 def test_every_poll_within_the_moment_gets_the_first_answer(fleet):
-    machines, asked, healthy, clock = fleet
-    memo = readiness._ETCD_PEERS  # pylint: disable=protected-access
-    assert [memo.api_up_lately(m) for m in machines] == [False] * 3
-    assert asked == [machines[0]], 'one look, at the one machine with an etcd member'
-    healthy['value'] = True
-    clock.now += readiness.API_UP_KEPT / 2
-    assert memo.api_up_lately(machines[1]) is False and len(asked) == 1
-    clock.now += readiness.API_UP_KEPT
-    assert memo.api_up_lately(machines[2]) is True and len(asked) == 2
+    assert [fleet.look(i) for i in range(3)] == [False] * 3
+    assert fleet.asked == [fleet.machines[0]], 'one look, at the one machine with an etcd member'
+    fleet.healthy = True
+    fleet.now += readiness.API_UP_KEPT / 2
+    assert fleet.look(1) is False and len(fleet.asked) == 1
+    fleet.now += readiness.API_UP_KEPT
+    assert fleet.look(2) is True and len(fleet.asked) == 2
 
 
 def test_talos_health_and_the_front_look_every_time(fleet):
-    machines, asked, healthy, _clock = fleet
-    memo = readiness._ETCD_PEERS  # pylint: disable=protected-access
-    assert memo.api_up_lately(machines[1]) is False
-    healthy['value'] = True
-    assert readiness.kubernetes_api_up(machines[1]) is True and len(asked) == 2
+    assert fleet.look(1) is False
+    fleet.healthy = True
+    assert readiness.kubernetes_api_up(fleet.machines[1]) is True and len(fleet.asked) == 2
 
 
 def test_a_change_of_etcd_members_is_looked_at_at_once(fleet):
-    machines, asked, healthy, _clock = fleet
-    memo = readiness._ETCD_PEERS  # pylint: disable=protected-access
-    assert memo.api_up_lately(machines[0]) is False
-    healthy['value'] = True
-    machines[1].etcd = object()
+    assert fleet.look(0) is False
+    fleet.healthy = True
+    fleet.machines[1].etcd = object()
     FakeMachine.etcd_changes += 1  # Machine counts every join or removal (machine.py)
-    assert memo.api_up_lately(machines[0]) is True and len(asked) == 2, 'looked again, within the moment'
+    assert fleet.look(0) is True and len(fleet.asked) == 2, 'looked again, within the moment'
