@@ -110,14 +110,14 @@ class _EtcdPeers:
     def api_up_lately(self, machine: 'Machine') -> bool:
         """``kubernetes_api_up`` as a readiness poll of the fleet found it at most API_UP_KEPT seconds ago.
 
-        Every machine's poll asks the same question of the same control planes; answering it once for all of
+        Every machine's poll asks the same question of the same control planes; answering it anew for each of
         them took a quarter of an idle 500-machine fleet's CPU. Polls come every lifecycle.STATUS_POLL seconds,
         so a change shows no later than it would have, give or take API_UP_KEPT. Other callers (the API's
         front, Talos's health check) ask ``kubernetes_api_up`` itself."""
         members = self.of(machine)
         now = time.monotonic()
         if now - self.api_up_at > API_UP_KEPT:
-            self.api_up = any(_etcd_healthy(peer) for peer in members)
+            self.api_up = _serving(members)
             self.api_up_at = now
         return self.api_up
 
@@ -126,9 +126,13 @@ _ETCD_PEERS = _EtcdPeers()
 API_UP_KEPT = lifecycle.STATUS_POLL / 4
 
 
+def _serving(members: list['Machine']) -> bool:
+    return any(_etcd_healthy(peer) for peer in members)
+
+
 def kubernetes_api_up(machine: 'Machine') -> bool:
     """Some control plane of the fleet serves the Kubernetes API (talos-sim: runs a healthy etcd)."""
-    return any(_etcd_healthy(peer) for peer in _ETCD_PEERS.of(machine))
+    return _serving(_ETCD_PEERS.of(machine))
 
 
 def _node_problem(machine: 'Machine') -> str:

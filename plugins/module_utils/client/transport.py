@@ -451,13 +451,13 @@ async def _first_answer(stream: Any, method: RpcMethod, endpoint: _Endpoint, win
     try:
         return await asyncio.wait_for(stream.recv_message(), window)
     except asyncio.TimeoutError:  # ours, or the call's own deadline when it is the shorter
-        raise _TransportError(endpoint.address, '%s: no answer within %s' % (method.name, _seconds(window))) from None
+        pass
     except GRPCError as exc:
         # With a window as long as the call's timeout, the endpoint's own copy of our deadline (grpc-timeout) can
         # end the call first, as a DEADLINE_EXCEEDED status: it is the same silence, and the read moves on too.
         if exc.status is not Status.DEADLINE_EXCEEDED:
             raise
-        raise _TransportError(endpoint.address, '%s: no answer within %s' % (method.name, _seconds(window))) from None
+    raise _TransportError(endpoint.address, '%s: no answer within %s' % (method.name, _seconds(window)))
 
 
 def run(coro: Awaitable[T]) -> T:
