@@ -1,13 +1,17 @@
 # Copyright: (c) 2026, talos.linux contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The grpclib client Channel talos-sim dials with (etcd, apid's proxy): its connections do not hex-dump DATA frames.
+"""talos-sim's HTTP/2 connections do not hex-dump the DATA and HEADERS frames they receive.
+
+The grpclib client Channel talos-sim dials with (etcd, apid's proxy) is set up so, and so is each connection its
+API servers accept (simulator.transport).
 
 h2 (4.4.1) hands ``repr(frame)`` of each received frame to its logger (h2/connection.py:
 H2Connection._receive_frame), built eagerly whatever the logger, and hyperframe (6.1.0) makes a DATA frame's repr
-by hexlifying its whole payload. On the etcd snapshot stream that costs talos-sim more CPU than decoding the
-messages, CPU the fleet's event loop owes to every other machine. So each connection's frame buffer hands DATA
-frames to h2 as a DataFrame subclass whose repr gives the stream and the payload's length only, and the
-connection's frame dispatch table sends that class to h2's own DATA handler.
+by hexlifying its whole payload, a HEADERS frame's by hexlifying its header block. On the etcd snapshot stream
+that costs talos-sim more CPU than decoding the messages, and on small calls a few percent of each: CPU the
+fleet's event loop owes to every other machine. So each connection's frame buffer hands DATA and HEADERS frames
+to h2 as subclasses whose repr gives the stream and the payload's length only, and the connection's frame
+dispatch table sends each subclass to h2's own handler of its frame type.
 
 A peer that writes one DATA frame per small message (grpc-go: 1 KiB snapshot chunks, simulator.stream_frames)
 would still cost a frame parse and an h2 event each; the buffer hands h2 the flagless DATA frames of a stream
@@ -26,7 +30,9 @@ from typing import Any, Optional
 from grpclib.client import Channel, Handler
 from grpclib.protocol import H2Protocol
 from h2.frame_buffer import FrameBuffer
-from hyperframe.frame import DataFrame
+from hyperframe.frame import DataFrame, HeadersFrame
+
+from simulator.batched_writes import BatchedWrites
 
 _FRAME_HEADER = struct.Struct('>IBI')  # length (24 bits) and type, flags, stream id (RFC 9113 4.1)
 _DATA_TYPE = 0
@@ -37,6 +43,11 @@ class _LengthReprDataFrame(DataFrame):
         return 'DataFrame(stream_id=%d): <%d bytes>' % (self.stream_id, len(self.data))
 
 
+class _LengthReprHeadersFrame(HeadersFrame):
+    def __repr__(self) -> str:
+        return 'HeadersFrame(stream_id=%d): <%d bytes>' % (self.stream_id, len(self.data))
+
+
 class _FrameBuffer(FrameBuffer):
     def __next__(self) -> Any:
         frame = super().__next__()
@@ -44,6 +55,8 @@ class _FrameBuffer(FrameBuffer):
             frame.__class__ = _LengthReprDataFrame
             if not frame.flags:
                 self._take_following_data(frame)
+        elif frame.__class__ is HeadersFrame:
+            frame.__class__ = _LengthReprHeadersFrame
         return frame
 
     def _take_following_data(self, frame: DataFrame) -> None:
@@ -64,10 +77,10 @@ class _FrameBuffer(FrameBuffer):
 
 
 def quiet_problem(h2_connection: Any) -> Optional[str]:
-    """Set up a new h2 connection's DATA frames as above; why it cannot be, or None once done."""
+    """Set up a new h2 connection's DATA and HEADERS frames as above; why it cannot be, or None once done."""
     frames = getattr(h2_connection, '_frame_dispatch_table', None)
-    if not isinstance(frames, dict) or not callable(frames.get(DataFrame)):
-        return "h2's frame dispatch table has no DATA frame handler"
+    if not isinstance(frames, dict) or not callable(frames.get(DataFrame)) or not callable(frames.get(HeadersFrame)):
+        return "h2's frame dispatch table has no DATA or HEADERS frame handler"
     buffer = getattr(h2_connection, 'incoming_buffer', None)
     if type(buffer) is not FrameBuffer:  # pylint: disable=unidiomatic-typecheck  # a subclass may parse differently
         return "h2's incoming_buffer is not an h2.frame_buffer.FrameBuffer"
@@ -77,6 +90,7 @@ def quiet_problem(h2_connection: Any) -> Optional[str]:
     replacement.max_frame_size = buffer.max_frame_size
     h2_connection.incoming_buffer = replacement
     frames[_LengthReprDataFrame] = frames[DataFrame]
+    frames[_LengthReprHeadersFrame] = frames[HeadersFrame]
     return None
 
 
@@ -84,7 +98,7 @@ class _Protocol(H2Protocol):
     problem: Optional[str] = 'not connected'
 
     def connection_made(self, transport: Any) -> None:
-        super().connection_made(transport)
+        super().connection_made(BatchedWrites(transport))
         self.problem = quiet_problem(getattr(self.connection, '_connection', None))
 
 

@@ -33,7 +33,9 @@ from h2.settings import SettingCodes
 
 from simulator import client_verify
 from simulator.apid_faults import ApidFaults
+from simulator.batched_writes import BatchedWrites
 from simulator.drain import Drain
+from simulator.quiet_channel import quiet_problem
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +93,43 @@ class _AlertingSSLProtocol(sslproto.SSLProtocol):
         super()._fatal_error(exc, message)
 
 
+class _PeerCertOnce:
+    """A connection's SSLObject whose decoded peer certificate is kept after the first ask.
+
+    Every call asks for its caller's roles (simulator.dispatch), and ``ssl.SSLObject.getpeercert`` decodes the
+    certificate into a new dict each time; the certificate of a connection never changes once its handshake is
+    done, so one decoding serves every call on it.
+    """
+
+    def __init__(self, ssl_object: Any) -> None:
+        self._ssl_object = ssl_object
+        self._decoded: Optional[dict] = None
+
+    def getpeercert(self, binary_form: bool = False) -> Any:
+        if binary_form:
+            return self._ssl_object.getpeercert(binary_form=True)
+        if self._decoded is None:
+            self._decoded = self._ssl_object.getpeercert()
+        return self._decoded
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ssl_object, name)
+
+
+class _ServerTransport(BatchedWrites):
+    """The transport grpclib serves a connection over: batched writes, the peer certificate decoded once."""
+
+    def __init__(self, transport: Any) -> None:
+        super().__init__(transport)
+        ssl_object = transport.get_extra_info('ssl_object')
+        self._ssl_object = _PeerCertOnce(ssl_object) if ssl_object is not None else None
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        if name == 'ssl_object':
+            return self._ssl_object if self._ssl_object is not None else default
+        return self._transport.get_extra_info(name, default)
+
+
 class _TrackedProtocol(H2Protocol):
     def __init__(self, owner: 'SimServer', *args: Any) -> None:
         super().__init__(*args)
@@ -98,8 +137,10 @@ class _TrackedProtocol(H2Protocol):
         self._transport: Optional[asyncio.BaseTransport] = None
         self._content_types: dict[int, str] = {}
         self.drain: Optional[Drain] = None
+        self.quiet_problem: Optional[str] = 'not connected'  # None once received frames have a cheap repr
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        transport = _ServerTransport(transport)  # type: ignore[assignment]  # a transport in all but name
         super().connection_made(transport)
         self._transport = transport
         if self._owner.stopped:
@@ -108,6 +149,7 @@ class _TrackedProtocol(H2Protocol):
         self._owner.connections.add(self)
         h2_connection = self.connection._connection  # pylint: disable=protected-access  # grpclib 0.4.x
         h2_connection.update_settings({SettingCodes.MAX_CONCURRENT_STREAMS: NO_STREAM_LIMIT})
+        self.quiet_problem = quiet_problem(h2_connection)
         self.connection.flush()
         self.drain = Drain(self.connection, self.processor, transport)
         accept = self.processor.processors[RequestReceived]
