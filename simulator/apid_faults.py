@@ -19,8 +19,9 @@ that is restarted would. Faults belong to the machine and outlive its reboots, l
 from __future__ import annotations
 
 import asyncio
-import weakref
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional
+
+from simulator.per_machine import PerMachine
 
 if TYPE_CHECKING:
     from simulator.machine import Machine
@@ -96,11 +97,8 @@ class _Silent(asyncio.Protocol):
             self._held.discard(self._transport)
 
 
-_FAULTS: 'weakref.WeakKeyDictionary[Machine, ApidFaults]' = weakref.WeakKeyDictionary()
+_FAULTS: 'PerMachine[ApidFaults]' = PerMachine('apid_faults', lambda machine: ApidFaults())
 
 
 def apid_faults_of(machine: 'Machine') -> ApidFaults:
-    faults = _FAULTS.get(machine)
-    if faults is None:
-        faults = _FAULTS[machine] = ApidFaults()
-    return faults
+    return _FAULTS.of(machine)

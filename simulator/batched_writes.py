@@ -5,9 +5,9 @@
 grpclib hands the transport h2's pending bytes after each step of a call (headers, each message, the trailers),
 so a unary answer was three writes: three TLS records, three ``send`` calls, and three reads for the peer.
 grpc-go queues a connection's frames for its one writer goroutine, which writes them into a buffered writer
-and flushes it when the queue runs empty (internal/transport/controlbuf.go:loopyWriter.run and http_util.go:
-bufWriter @ grpc-go v1.83.0, the version in Talos's go.mod @ v1.14.0-rc.1): frames produced together leave
-together. ``BatchedWrites`` keeps the writes made in one turn of the loop and hands them to the transport as
+and flushes it only when the queue runs empty, after yielding once to let more come when the batch is small
+(internal/transport/controlbuf.go:loopyWriter.run and http_util.go:bufWriter, read at Debian's grpc-go 1.33.3):
+frames produced together leave together. ``BatchedWrites`` keeps the writes made in one turn of the loop and hands them to the transport as
 one at the next turn; bytes keep their order, and closing sends what is kept first.
 """
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import functools
 import ipaddress
 import logging
 import socket
@@ -67,6 +68,7 @@ def dial_error(target: str, host: str, exc: BaseException) -> GRPCError:
     return GRPCError(Status.UNAVAILABLE, 'connection error: desc = "%s"' % detail)
 
 
+@functools.lru_cache(maxsize=4096)  # asked for every forwarded call, of the same few thousand targets
 def _is_ip(text: str) -> bool:
     """Go's net.ParseIP accepting ``text`` (no zone suffix)."""
     try:

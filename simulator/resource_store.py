@@ -14,10 +14,10 @@ Services resource reports it.
 from __future__ import annotations
 
 import time
-import weakref
 from typing import TYPE_CHECKING, Any
 
 from simulator import resources
+from simulator.per_machine import PerMachine
 from simulator.services import services_of
 
 if TYPE_CHECKING:
@@ -25,14 +25,14 @@ if TYPE_CHECKING:
 
 Key = tuple[str, str, str]
 
-_STORES: 'weakref.WeakKeyDictionary[Machine, _Store]' = weakref.WeakKeyDictionary()
-
-
 class _Store:
     def __init__(self) -> None:
         self.boot_id = ''
         # type -> key -> (fingerprint, version, updated)
         self.seen: dict[str, dict[Key, tuple[Any, int, float]]] = {}
+
+
+_STORES: 'PerMachine[_Store]' = PerMachine('resource_store', lambda machine: _Store())
 
 
 def _fingerprint(item: resources.Resource) -> Any:
@@ -46,9 +46,7 @@ async def current(machine: 'Machine', resource_type: str) -> list[resources.Reso
     table = services_of(machine)
     if table.etcd is not None:
         await table.etcd_health()
-    store = _STORES.get(machine)
-    if store is None:
-        store = _STORES[machine] = _Store()
+    store = _STORES.of(machine)
     if store.boot_id != machine.boot_id:
         store.boot_id, store.seen = machine.boot_id, {}
     seen = store.seen.setdefault(resource_type, {})

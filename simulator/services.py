@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -44,6 +43,7 @@ from simulator.api import machine_pb2
 from simulator.etcd_gateway import EtcdError
 from simulator.kube.settings import kube_config_of
 from simulator.lifecycle import lifecycle_of
+from simulator.per_machine import PerMachine
 
 if TYPE_CHECKING:
     from simulator.machine import Machine
@@ -64,7 +64,7 @@ _WORKER = ('apid', 'auditd', 'containerd', 'cri', KUBELET, 'machined', 'syslogd'
 _CONTROLPLANE = ('apid', 'auditd', 'containerd', 'cri', ETCD, KUBELET, 'machined', 'syslogd', 'trustd', 'udevd')
 _HEALTH_CHECKED = frozenset(('apid', 'containerd', 'cri', ETCD, KUBELET, 'machined', 'trustd'))
 
-_TABLES: 'weakref.WeakKeyDictionary[Machine, ServiceTable]' = weakref.WeakKeyDictionary()
+_TABLES: 'PerMachine[ServiceTable]' = PerMachine('services', lambda machine: ServiceTable(machine))
 _PIDS = iter(range(1200, 1 << 22))
 
 
@@ -383,9 +383,7 @@ class ServiceTable:
 
 
 def services_of(machine: 'Machine') -> ServiceTable:
-    table = _TABLES.get(machine)
-    if table is None:
-        table = _TABLES[machine] = ServiceTable(machine)
+    table = _TABLES.of(machine)
     table.sync()
     return table
 

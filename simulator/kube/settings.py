@@ -18,12 +18,12 @@ simulator.secrets.KUBERNETES_VERSION.
 from __future__ import annotations
 
 import functools
-import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from simulator.per_machine import PerMachine
 from simulator.secrets import KUBERNETES_VERSION
 
 if TYPE_CHECKING:
@@ -116,7 +116,7 @@ def machine_kube_config(config_yaml: str) -> MachineKubeConfig:
                              tuple(sorted(_parse_taint(k, str(v)) for k, v in taints.items())))
 
 
-_PARSED: 'weakref.WeakKeyDictionary[Machine, tuple[str, MachineKubeConfig]]' = weakref.WeakKeyDictionary()
+_PARSED: 'PerMachine[list]' = PerMachine('kube_config', lambda machine: [None, None])  # [config text, parsed]
 
 
 def kube_config_of(machine: 'Machine') -> MachineKubeConfig:
@@ -126,7 +126,7 @@ def kube_config_of(machine: 'Machine') -> MachineKubeConfig:
     machine_kube_config's cache would otherwise parse YAML for every machine on every tick.
     """
     text = machine.config_yaml or ''
-    parsed = _PARSED.get(machine)
-    if parsed is None or parsed[0] != text:
-        parsed = _PARSED[machine] = (text, machine_kube_config(text))
+    parsed = _PARSED.of(machine)
+    if parsed[0] != text:
+        parsed[:] = [text, machine_kube_config(text)]
     return parsed[1]
