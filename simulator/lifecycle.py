@@ -129,22 +129,23 @@ class _StatusPolls:
         if self._task is None or self._task.done():
             self._task = asyncio.ensure_future(self._run())
 
-    def _look(self, lifecycle: 'Lifecycle', boot_id: str) -> bool:
-        if self._watched.get(lifecycle) != boot_id or not lifecycle.watching_status(boot_id):
-            return False
+    def _look(self, lifecycle: 'Lifecycle', boot_id: str) -> None:
+        if self._watched.get(lifecycle) != boot_id:
+            return  # a newer boot of the machine is watched instead
+        if not lifecycle.watching_status(boot_id):
+            del self._watched[lifecycle]
+            return
         try:
             lifecycle.refresh_status()
         except Exception:  # pylint: disable=broad-except  # one machine's failure must not stop the others' looks
             log.exception('%s: status poll failed', lifecycle.machine.name)
-            return False
-        return True
+            del self._watched[lifecycle]
 
     async def _run(self) -> None:
         while self._watched:
             await asyncio.sleep(STATUS_POLL)
             for lifecycle, boot_id in list(self._watched.items()):
-                if not self._look(lifecycle, boot_id) and self._watched.get(lifecycle) == boot_id:
-                    del self._watched[lifecycle]
+                self._look(lifecycle, boot_id)
 
 
 _STATUS_POLLS = _StatusPolls()
