@@ -11,7 +11,7 @@ machine goes, and a lookup is one dictionary read.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Generic, Optional, TypeVar
+from typing import Any, Callable, Generic, TypeVar
 
 T = TypeVar('T')
 
@@ -29,7 +29,3 @@ class PerMachine(Generic[T]):
         if value is None:
             value = kept[self._attribute] = self._make(machine)
         return value
-
-    def peek(self, machine: Any) -> Optional[T]:
-        """The state if made already, else None (nothing is made)."""
-        return machine.__dict__.get(self._attribute)

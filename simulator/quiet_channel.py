@@ -3,7 +3,8 @@
 """talos-sim's HTTP/2 connections do not hex-dump the DATA and HEADERS frames they receive.
 
 The grpclib client Channel talos-sim dials with (etcd, apid's proxy) is set up so, and so is each connection its
-API servers accept (simulator.transport).
+API servers accept (simulator.transport); both also write what one turn of the event loop produced as one write
+(simulator.batched_writes).
 
 h2 (4.4.1) hands ``repr(frame)`` of each received frame to its logger (h2/connection.py:
 H2Connection._receive_frame), built eagerly whatever the logger, and hyperframe (6.1.0) makes a DATA frame's repr

@@ -19,9 +19,8 @@ def test_state_is_made_on_first_use_then_kept_per_machine_and_per_module():
     tables = PerMachine('tables', lambda machine: made.append(machine) or {'of': machine})
     stores = PerMachine('stores', lambda machine: ['store'])
     one, two = Machine(), Machine()
-    assert tables.peek(one) is None and made == []
     first = tables.of(one)
-    assert tables.of(one) is first and tables.peek(one) is first
+    assert tables.of(one) is first and made == [one]
     assert tables.of(two) is not first and made == [one, two]
     assert stores.of(one) == ['store'] and tables.of(one) is first
 
