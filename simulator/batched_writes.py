@@ -7,8 +7,8 @@ so a unary answer was three writes: three TLS records, three ``send`` calls, and
 grpc-go queues a connection's frames for its one writer goroutine, which writes them into a buffered writer
 and flushes it only when the queue runs empty, after yielding once to let more come when the batch is small
 (internal/transport/controlbuf.go:loopyWriter.run and http_util.go:bufWriter, read at Debian's grpc-go 1.33.3):
-frames produced together leave together. ``BatchedWrites`` keeps the writes made in one turn of the loop and hands them to the transport as
-one at the next turn; bytes keep their order, and closing sends what is kept first.
+frames produced together leave together. ``BatchedWrites`` keeps the writes made in one turn of the loop and
+hands them to the transport as one at the next turn; bytes keep their order, and closing sends what is kept first.
 """
 
 from __future__ import annotations
